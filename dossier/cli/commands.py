@@ -1,0 +1,179 @@
+"""The foundation's sub-commands: init, check, export csv, import.  Other features register their
+own sub-commands in modules of their own, imported at the end of this file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from dossier.cli.main import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, command, db_arg, err, kinds_help, print_json, \
+    resolve_path
+from dossier.domain.kinds import KINDS, ORDER
+
+
+def _open(path: str):
+    from dossier.services.database import StorageError, open_database
+
+    try:
+        return open_database(resolve_path(path))
+    except StorageError as e:
+        err(str(e))
+        return None
+
+
+def _init_configure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", metavar="PATH", help="the new database file (must not exist)")
+    p.add_argument("--sample", action="store_true", help="fill it with the built-in sample data set")
+
+
+@command("init", "Create a new Dossier database (optionally with the sample data set).")
+def cmd_init(args: argparse.Namespace) -> int:
+    from dossier.services.database import StorageError, close_database, create_database
+
+    try:
+        db = create_database(resolve_path(args.path), sample=args.sample)
+    except StorageError as e:
+        err(str(e))
+        return EXIT_REJECTED
+    close_database(db)
+    print(f"created {args.path}" + (" with the sample data set" if args.sample else ""))
+    return EXIT_OK
+
+
+cmd_init.configure = _init_configure
+
+
+def _check_configure(p: argparse.ArgumentParser) -> None:
+    db_arg(p)
+
+
+@command("check", "Check a database: integrity and foreign keys (exit 0 when sound, 1 when not).")
+def cmd_check(args: argparse.Namespace) -> int:
+    from dossier.services.database import StorageError, check, close_database, connect_for_check
+
+    try:
+        db = connect_for_check(resolve_path(args.db))
+    except StorageError as e:
+        err(str(e))
+        return EXIT_REJECTED
+    result = check(db)
+    close_database(db)
+    for m in result.messages:
+        print(m if result.ok else f"{args.db}: {m}", file=sys.stdout if result.ok else sys.stderr)
+    return EXIT_OK if result.ok else EXIT_REJECTED
+
+
+cmd_check.configure = _check_configure
+
+
+def _export_configure(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    c = sub.add_parser("csv", help="one kind of record as Dossier CSV (UTF-8 with BOM)",
+                       description="Write one kind of record as Dossier CSV (see docs/csv-format.md).")
+    db_arg(c)
+    c.add_argument("--kind", required=True, choices=[k for k in ORDER if k in KINDS], metavar="KIND",
+                   help=f"one of: {kinds_help()}")
+    c.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output)")
+    for name, (configure, _run, help_) in EXPORTERS.items():
+        configure(sub.add_parser(name, help=help_, description=help_))
+
+
+EXPORTERS: dict = {}  # other export formats (pdf, image) register here: name -> (configure, run, help)
+
+
+@command("export", "Export data: csv (and further formats as they are added).")
+def cmd_export(args: argparse.Namespace) -> int:
+    if args.format != "csv":
+        return EXPORTERS[args.format][1](args)
+    from dossier.services import exporting
+    from dossier.services.database import close_database
+
+    db = _open(args.db)
+    if db is None:
+        return EXIT_REJECTED
+    try:
+        if args.output:
+            n = exporting.export_kind_to_file(db, args.kind, resolve_path(args.output))
+            print(f"wrote {n} {args.kind} to {args.output}", file=sys.stderr)
+        else:
+            sys.stdout.reconfigure(newline="")  # type: ignore[attr-defined]
+            if sys.stdout.isatty():
+                exporting.export_kind(db, args.kind, sys.stdout)
+            else:
+                sys.stdout.write("\ufeff")
+                exporting.export_kind(db, args.kind, sys.stdout)
+            sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        err(f"cannot write {args.output}: {e.strerror or e}")
+        return EXIT_REJECTED
+    finally:
+        close_database(db)
+    return EXIT_OK
+
+
+cmd_export.configure = _export_configure
+
+
+def _import_configure(p: argparse.ArgumentParser) -> None:
+    db_arg(p)
+    p.add_argument("files", nargs="+", metavar="FILE", help="Dossier CSV files (one change set)")
+    p.add_argument("--dry-run", action="store_true", help="validate and show the change set; write nothing")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--encoding", metavar="ENC", help="the files' encoding when not UTF-8/UTF-16 with BOM")
+    order = p.add_mutually_exclusive_group()
+    order.add_argument("--dayfirst", action="store_true", help="read NN/NN/YYYY dates as DD/MM/YYYY")
+    order.add_argument("--monthfirst", action="store_true", help="read NN/NN/YYYY dates as MM/DD/YYYY")
+    p.add_argument("--decimal-comma", action="store_true", help="numbers use ',' as the decimal separator")
+
+
+@command("import", "Import CSV files as one validated change set (nothing is written if any row is rejected).")
+def cmd_import(args: argparse.Namespace) -> int:
+    import codecs
+
+    from dossier.exchange.dossier_csv import Options
+    from dossier.services.database import close_database
+    from dossier.services.importing import import_files
+
+    if args.encoding:
+        try:
+            codecs.lookup(args.encoding)
+        except LookupError:
+            err(f"unknown encoding {args.encoding!r}")
+            return EXIT_USAGE
+    for f in args.files:
+        if "://" in f:
+            err(f"{f}: only local files can be imported")
+            return EXIT_REJECTED
+    db = _open(args.db)
+    if db is None:
+        return EXIT_REJECTED
+    opts = Options(encoding=args.encoding, dayfirst=args.dayfirst, monthfirst=args.monthfirst,
+                   decimal_comma=args.decimal_comma)
+    try:
+        report = import_files(db, args.files, opts, dry_run=args.dry_run)
+    finally:
+        close_database(db)
+    if args.json:
+        print_json(report.summary() if args.dry_run or not report.ok else {"batch": report.batch})
+    else:
+        for e in report.errors:
+            print(str(e), file=sys.stderr)
+        for w in report.warnings[:50]:
+            print(str(w), file=sys.stderr)
+        s = report.summary()
+        verb = "would apply" if args.dry_run else "applied"
+        if report.ok:
+            if report.already_imported:
+                print(f"note: already imported before: {', '.join(report.already_imported)}", file=sys.stderr)
+            nothing = not (s["added"] or s["changed"] or s["deleted"])
+            print(f"{verb}: {s['added']} added, {s['changed']} changed, {s['deleted']} deleted, "
+                  f"{s['unchanged']} unchanged" + (" (nothing to change)" if nothing else "")
+                  + (f"; batch {report.batch}" if report.batch else ""))
+        else:
+            print(f"rejected: {len(report.errors)} problem(s); nothing was written", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_REJECTED
+
+
+cmd_import.configure = _import_configure

@@ -1,0 +1,338 @@
+"""The Dossier CSV format: recognise a file's kind from its header, validate every cell, and write it.
+
+Parsing never touches the database: it turns rows into `Row`s with typed values (dates as
+PartialDate, countries as alpha-3, numbers as Decimal ...) or into Problems with file, line and
+column.  Whether referenced ids exist is decided by the import service, which sees the database
+and all the files of one import together.
+
+Formula neutralisation (OWASP CSV injection): on export a text cell that begins with = + - @, tab,
+CR or LF, or with an apostrophe, gets one leading apostrophe; on import one leading apostrophe
+followed by one of those characters is removed.  Export -> import is therefore exact.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pycountry
+
+from dossier.domain import countries, dates, numbers, text
+from dossier.domain.kinds import KINDS, Column, Kind, extra_columns
+from dossier.exchange.csvio import CsvFile, CsvRejected, Problem, read_csv
+
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+_ID = re.compile(r"[^\s|][^|]*\Z")
+_YES = {"yes", "y", "true", "1"}
+_NO = {"", "no", "n", "false", "0"}
+
+
+@dataclass
+class Row:
+    kind: Kind
+    file: str
+    line: int
+    values: dict[str, Any]  # only the columns present in the file
+    deleted: bool = False
+    warnings: list[Problem] = field(default_factory=list)
+
+    def key(self) -> tuple:
+        out = []
+        for k in self.kind.key:
+            v = self.values.get(k, "")
+            out.append("|".join(v) if isinstance(v, list) else v)
+        return tuple(out)
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    kind: Kind | None
+    info: CsvFile | None
+    rows: list[Row]
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Options:
+    encoding: str | None = None
+    dayfirst: bool = False
+    monthfirst: bool = False
+    decimal_comma: bool = False
+    max_problems: int = 50
+
+
+def recognise(header: list[str], path: Path) -> tuple[Kind | None, list[Problem]]:
+    """Which kind a header belongs to.  Problems name duplicate, unknown and missing columns."""
+    name = str(path)
+    probs: list[Problem] = []
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            probs.append(Problem(name, 1, h, f"duplicate column {h!r}"))
+        seen.add(h)
+    if probs:
+        return None, probs
+    cols = set(header)
+    candidates = []
+    for k in KINDS.values():
+        allowed = set(k.column_names) | {c.name for c in extra_columns(k)}
+        if cols <= allowed and k.required <= cols:
+            candidates.append(k)
+    if len(candidates) > 1:
+        stem = path.stem.lower()
+        by_name = [k for k in candidates if stem == k.name or stem.endswith(f"_{k.name}") or stem.endswith(f"-{k.name}")]
+        if len(by_name) == 1:
+            return by_name[0], []
+        names = ", ".join(k.name for k in candidates)
+        return None, [Problem(name, 1, "", f"cannot tell which kind this file is (could be {names}); "
+                                           f"name the file after its kind, e.g. {candidates[0].name}.csv")]
+    if candidates:
+        return candidates[0], []
+    # No kind fits: explain against the closest one.
+    best = max(KINDS.values(), key=lambda k: (len(cols & set(k.column_names)), -len(k.columns)))
+    allowed = set(best.column_names) | {c.name for c in extra_columns(best)}
+    unknown = [h for h in header if h not in allowed]
+    missing = sorted(best.required - cols)
+    for h in unknown:
+        probs.append(Problem(name, 1, h, f"unknown column {h!r} for kind {best.name!r} "
+                                         f"(columns: {', '.join(best.column_names)})"))
+    for m in missing:
+        probs.append(Problem(name, 1, m, f"missing required column {m!r} for kind {best.name!r}"))
+    if not probs:  # pragma: no cover - defensive
+        probs.append(Problem(name, 1, "", "header does not match any Dossier CSV kind"))
+    return None, probs
+
+
+def unneutralise(value: str) -> str:
+    if len(value) >= 2 and value[0] == "'" and (value[1] in _TRIGGERS or value[1] == "'"):
+        return value[1:]
+    return value
+
+
+def neutralise(value: str) -> str:
+    if value and (value[0] in _TRIGGERS or value[0] == "'"):
+        return "'" + value
+    return value
+
+
+class CellError(ValueError):
+    pass
+
+
+def _convert(col: Column, raw: str, opts: Options, warnings: list[str]) -> Any:
+    t = col.type
+    if t in ("text", "name"):
+        v = unneutralise(raw).replace("\r\n", "\n").replace("\r", "\n")
+        v, w = text.clean(v)
+        warnings.extend(w)
+        if t == "name" and not v:
+            raise CellError("must not be empty")
+        return v
+    v = raw.strip()
+    if t == "id":
+        v = unneutralise(v)
+        v, w = text.clean(v)
+        if not v:
+            raise CellError("id must not be empty")
+        if not _ID.match(v) or len(v) > 200:
+            raise CellError(f"id {v!r} must not contain '|' or start with a space (at most 200 characters)")
+        return v
+    if t in ("date", "end"):
+        if t == "end" and v == dates.ONGOING:
+            return dates.ONGOING
+        if not v:
+            return None
+        if (opts.dayfirst or opts.monthfirst) and "/" in v:
+            v = dates.convert_slashed(v, dayfirst=opts.dayfirst)
+        elif dates.is_ambiguous_slashed(v):
+            raise CellError(f"{v!r} is ambiguous (day/month or month/day?); write YYYY-MM-DD, "
+                            "or import with --dayfirst or --monthfirst")
+        try:
+            return dates.parse_date(v)
+        except dates.DateError as e:
+            raise CellError(str(e)) from None
+    if t in ("country", "partner"):
+        if not v:
+            if col.required:
+                raise CellError("must not be empty")
+            return None
+        if t == "partner" and v.upper() in ("WLD", "WORLD", "0"):
+            return "WLD"
+        try:
+            return countries.normalise(v)
+        except countries.CountryError as e:
+            raise CellError(str(e)) from None
+    if t.startswith("ref:"):
+        v = unneutralise(v)
+        if not v:
+            if col.required:
+                raise CellError("must not be empty")
+            return None
+        return v
+    if t == "refs:source":
+        return [s.strip() for s in v.split("|") if s.strip()]
+    if t == "aliases":
+        out = []
+        for part in unneutralise(raw).split("|"):
+            part, w = text.clean(part)
+            warnings.extend(w)
+            if not part:
+                continue
+            name, lang = part, ""
+            m = re.match(r"(.+)@([a-z]{2,3}(?:-[A-Za-z0-9]+)?)\Z", part)
+            if m:
+                name, lang = m[1].strip(), m[2]
+            out.append((name, lang))
+        return out
+    if t == "enum":
+        v = v.lower()
+        if not v:
+            if col.required:
+                raise CellError("must not be empty")
+            return col.default
+        if v not in col.choices:
+            raise CellError(f"{v!r} is not one of: {', '.join(c for c in col.choices if c)}")
+        return v
+    if t == "year":
+        if not v:
+            if col.required:
+                raise CellError("must not be empty")
+            return None
+        if not re.fullmatch(r"[0-9]{4}", v, re.ASCII):
+            raise CellError(f"{v!r} is not a four-digit year")
+        return int(v)
+    if t == "decimal":
+        if not v:
+            if col.required:
+                raise CellError("must not be empty")
+            return None
+        try:
+            return numbers.parse_decimal(v, decimal_comma=opts.decimal_comma)
+        except numbers.NumberError as e:
+            raise CellError(str(e)) from None
+    if t in ("currency", "unit"):
+        v = v.upper() if t == "currency" or v.lower() != "percent" else "percent"
+        if not v:
+            if col.required:
+                raise CellError("must not be empty")
+            return col.default or None
+        if v == "percent":
+            return v
+        if not re.fullmatch(r"[A-Z]{3}", v) or pycountry.currencies.get(alpha_3=v) is None:
+            raise CellError(f"{v!r} is not an ISO 4217 currency code" + (" or 'percent'" if t == "unit" else ""))
+        return v
+    if t == "reliability":
+        v = v.upper()
+        if not v:
+            return None
+        if v not in ("A", "B", "C", "D", "E", "F"):
+            raise CellError(f"reliability {v!r} must be A-F (or empty)")
+        return v
+    if t == "credibility":
+        if not v:
+            return None
+        if v not in ("1", "2", "3", "4", "5", "6"):
+            raise CellError(f"credibility {v!r} must be 1-6 (or empty)")
+        return int(v)
+    if t == "deleted":
+        if v.lower() in _YES:
+            return True
+        if v.lower() in _NO:
+            return False
+        raise CellError(f"deleted must be 'yes' or empty, not {v!r}")
+    raise AssertionError(f"unknown column type {t}")  # pragma: no cover
+
+
+def parse_file(path: str | Path, opts: Options = Options()) -> ParsedFile:
+    p = Path(path)
+    try:
+        info, records = read_csv(p, encoding=opts.encoding, max_problems=opts.max_problems)
+    except CsvRejected as e:
+        return ParsedFile(p, None, None, [], e.problems)
+    kind, probs = recognise(info.header, p)
+    if kind is None:
+        for pr in probs:
+            object.__setattr__(pr, "line", info.header_line)
+        records.close()
+        return ParsedFile(p, None, info, [], probs)
+    cols = [kind.column(h) if h in kind.column_names else next(c for c in extra_columns(kind) if c.name == h)
+            for h in info.header]
+    rows: list[Row] = []
+    problems: list[Problem] = []
+    name = str(p)
+    for line, cells in records:
+        values: dict[str, Any] = {}
+        warns: list[Problem] = []
+        bad = False
+        for col, raw in zip(cols, cells, strict=True):
+            w: list[str] = []
+            try:
+                values[col.name] = _convert(col, raw, opts, w)
+            except (CellError, text.TextError, dates.DateError) as e:
+                problems.append(Problem(name, line, col.name, str(e)))
+                bad = True
+            warns.extend(Problem(name, line, col.name, m, "warning") for m in w)
+        if bad:
+            if len(problems) >= opts.max_problems:
+                break
+            continue
+        deleted = bool(values.pop("deleted", False))
+        if not deleted:
+            # end before start (never swapped); requires both columns in the row
+            for a, b in (("start", "end"), ("birth_date", None)):
+                s, e = values.get(a), values.get(b) if b else None
+                if isinstance(s, dates.PartialDate) and isinstance(e, dates.PartialDate) and e.latest < s.earliest:
+                    problems.append(Problem(name, line, b or a, f"end {e.text} is before start {s.text}"))
+                    bad = True
+            if bad:
+                continue
+        rows.append(Row(kind, name, line, values, deleted, warns))
+    problems = info.problems + problems
+    return ParsedFile(p, kind, info, rows, problems)
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+def format_cell(col: Column, value: Any) -> str:
+    if value is None or value == "":
+        return ""
+    t = col.type
+    if t in ("date", "end"):
+        return value if isinstance(value, str) else value.text
+    if t == "refs:source":
+        return "|".join(value)
+    if t == "aliases":
+        return neutralise("|".join(f"{n}@{lang}" if lang else n for n, lang in value))
+    if t == "decimal":
+        return numbers.format_decimal(value) if isinstance(value, Decimal) else str(value)
+    if t in ("year", "credibility", "int"):
+        return str(value)
+    if t in ("text", "name", "id") or t.startswith("ref:"):
+        return neutralise(str(value))
+    return str(value)
+
+
+def write_csv(kind: Kind, records: Iterable[dict[str, Any]], out: io.TextIOBase, *, extras: tuple[str, ...] = ()
+              ) -> int:
+    """Write records (dicts of typed values) as a Dossier CSV of `kind`.  The caller opens `out` with
+    newline='' and, for files, encoding 'utf-8-sig' (a BOM, so Excel reads Hangul and Khmer)."""
+    cols = list(kind.columns) + [c for c in extra_columns(kind) if c.name in extras]
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow([c.name for c in cols])
+    n = 0
+    for rec in records:
+        w.writerow([format_cell(c, rec.get(c.name)) for c in cols])
+        n += 1
+    return n
+
+
+def iter_parsed(files: Iterable[str | Path], opts: Options = Options()) -> Iterator[ParsedFile]:
+    for f in files:
+        yield parse_file(f, opts)
