@@ -1,0 +1,63 @@
+"""Composition root: resolve the database path, open (or on first start create) it, build the window.
+
+`dossier` with no arguments opens the default database in the user's data folder, creating it with
+the sample data set on first start; `--db PATH` or $DOSSIER_DB open another (an explicit path that
+does not exist is reported, never silently created)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+
+def resolve_db(arg: str | None) -> tuple[Path, bool]:
+    """(path, create_with_sample_if_missing)"""
+    from dossier.paths import default_db_path
+
+    if arg:
+        return Path(arg).expanduser(), False
+    if os.environ.get("DOSSIER_DB"):
+        return Path(os.environ["DOSSIER_DB"]).expanduser(), False
+    return default_db_path(), True
+
+
+def build_window(db_path: Path, create_sample: bool):
+    from dossier.services.session import Session
+    from dossier.ui.main_window import MainWindow
+    from dossier.ui.settings import Settings
+
+    session = Session.open(db_path, create_sample_if_missing=create_sample)
+    settings = Settings()
+    settings.add_recent(db_path)
+    win = MainWindow(session, settings)
+    for install in feature_installers():
+        install(win)
+    return win
+
+
+def feature_installers():
+    """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
+    return []
+
+
+def run_gui(db_arg: str | None) -> int:
+    from PySide6.QtWidgets import QApplication
+
+    from dossier.services.database import StorageError
+    from dossier.ui import plain
+    from dossier.ui.fonts import register_fonts
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Dossier")
+    app.setOrganizationName("Dossier")
+    register_fonts()
+    path, create = resolve_db(db_arg)
+    try:
+        win = build_window(path, create)
+    except StorageError as e:
+        plain.message(None, "Dossier cannot open the database", str(e)).exec()
+        print(f"dossier: {e}", file=sys.stderr)
+        return 1
+    win.show()
+    return app.exec()

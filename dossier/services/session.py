@@ -1,0 +1,48 @@
+"""A session on one database: what the GUI holds.  It owns the UI thread's connection; work on other
+threads opens its own connection through `connect_worker()` (one connection per thread)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from dossier.services import browse, database
+
+
+class Session:
+    def __init__(self, path: str | Path, db: sqlite_utils.Database):
+        self.path = Path(path)
+        self.db = db
+
+    @classmethod
+    def open(cls, path: str | Path, *, create_sample_if_missing: bool = False) -> Session:
+        p = Path(path)
+        if create_sample_if_missing and not p.exists():
+            return cls(p, database.create_database(p, sample=True))
+        return cls(p, database.open_database(p))
+
+    @classmethod
+    def create(cls, path: str | Path, *, sample: bool = False) -> Session:
+        p = Path(path)
+        return cls(p, database.create_database(p, sample=sample))
+
+    def connect_worker(self) -> sqlite_utils.Database:
+        return database.open_database(self.path)
+
+    def close(self) -> None:
+        database.close_database(self.db)
+
+    # --- reads for the window -------------------------------------------------------------------
+    def browser(self) -> browse.Browser:
+        return browse.browser(self.db)
+
+    def details(self, table: str, record_id: str) -> browse.Details | None:
+        return browse.details(self.db, table, record_id)
+
+    def search(self, text: str) -> list[dict[str, Any]]:
+        return browse.search(self.db, text)
+
+    def check(self) -> database.CheckResult:
+        return database.check(self.db)

@@ -1,0 +1,1 @@
+"""The Qt shell: widgets over the services; never SQL (import-linter checks)."""
