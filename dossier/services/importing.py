@@ -20,7 +20,8 @@ import sqlite_utils
 from dossier.domain import dates
 from dossier.domain.kinds import KINDS, ORDER, Kind
 from dossier.exchange.csvio import Problem
-from dossier.exchange.dossier_csv import Options, ParsedFile, Row, format_cell, parse_file
+from dossier.exchange.dossier_csv import Options, ParsedFile, Row, format_cell
+from dossier.exchange.formats import parse_any
 from dossier.storage import records
 from dossier.storage.connection import atomic
 
@@ -214,7 +215,7 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
     for i, f in enumerate(files):
         if progress:
             progress(i, len(files) + 1, f"reading {f.name}")
-        pf = parse_file(f, opts)
+        pf = parse_any(f, opts)
         parsed.append(pf)
         file_info.append({"name": f.name, "sha256": _sha256(f) if f.is_file() else "",
                           "kind": pf.kind.name if pf.kind else None, "rows": len(pf.rows)})

@@ -136,8 +136,10 @@ class DetailsPanel(QTreeWidget):
 
 
 class MainWindow(QMainWindow):
-    database_changed = Signal()
+    database_changed = Signal()  # another database was opened, or data changed (import, edit, undo)
     record_selected = Signal(str, str)  # table, id: features (timeline, trade) follow the selection
+    events_selected = Signal(list)  # event ids to select on the timeline (e.g. a year clicked on the trade chart)
+    year_highlighted = Signal(int)  # a year to highlight on the trade chart (e.g. an event selected on the timeline)
 
     def __init__(self, session: Session, settings: Settings):
         super().__init__()
