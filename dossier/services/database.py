@@ -1,4 +1,8 @@
-"""Opening, creating and checking databases: the use cases the CLI and the GUI share."""
+"""Opening, creating and checking databases: the use cases the CLI and the GUI share.
+
+Encrypted databases (issue 10): `key=` is a passphrase.  Without it, an encrypted file is opened
+with the passphrase remembered in this process or asked from the key provider that the CLI or the
+GUI installed (`set_key_provider`), so worker connections need nothing extra."""
 
 from __future__ import annotations
 
@@ -9,12 +13,22 @@ import sqlite_utils
 
 from dossier.domain.kinds import ORDER
 from dossier.paths import db_dir
-from dossier.storage import migrations
-from dossier.storage.connection import StorageError, close, connect
-from dossier.storage import health
+from dossier.storage import crypto, health, migrations
+from dossier.storage.connection import StorageError, close, connect, is_encrypted
+from dossier.storage.crypto import (
+    EXIT_DAMAGED,
+    EXIT_PASSPHRASE,
+    CryptoError,
+    EncryptedDamaged,
+    InvalidPassphrase,
+    PassphraseNeeded,
+    WrongPassphrase,
+    set_key_provider,
+)
 
 __all__ = ["StorageError", "open_database", "create_database", "sample_files", "check", "close_database",
-           "CheckResult"]
+           "CheckResult", "CryptoError", "PassphraseNeeded", "WrongPassphrase", "EncryptedDamaged",
+           "InvalidPassphrase", "EXIT_PASSPHRASE", "EXIT_DAMAGED", "set_key_provider", "is_encrypted"]
 
 
 def sample_files() -> list[Path]:
@@ -22,7 +36,7 @@ def sample_files() -> list[Path]:
     return [d / f"{k}.csv" for k in ORDER if (d / f"{k}.csv").exists()]
 
 
-def open_database(path: str | Path) -> sqlite_utils.Database:
+def open_database(path: str | Path, *, key: str | None = None) -> sqlite_utils.Database:
     """Open an existing Dossier database: refuse what is not ours, newer, missing or empty; migrate an
     older one after a verified backup."""
     p = Path(path)
@@ -30,25 +44,33 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
         raise StorageError(f"{p}: no such database file")
     if p.stat().st_size == 0:
         raise StorageError(f"{p}: the file is empty (0 bytes); it is not a Dossier database and was left as it is")
-    db = connect(p)
+    db = connect(p, key=key)
     try:
         problems = health.quick_check(db)
+        if problems and is_encrypted(db):
+            bad = health.cipher_check(db)
+            raise crypto._fail(EncryptedDamaged(
+                f"{p}: the encrypted database is damaged ({len(bad)} page(s) fail their authentication "
+                f"check: {'; '.join(bad[:3]) or problems[0]}); the passphrase is right. It was left as it "
+                f"is: restore the newest verified backup."))
         if problems:
             raise StorageError(f"{p}: the database is damaged ({problems[0]}); it was left as it is")
         migrations.migrate(db, p)
     except BaseException:
         db.conn.close()
         raise
+    crypto.cleanup_leftovers(p)
     return db
 
 
-def create_database(path: str | Path, *, sample: bool = False) -> sqlite_utils.Database:
-    """Create a new database (never over an existing file), optionally with the sample data set."""
+def create_database(path: str | Path, *, sample: bool = False, key: str | None = None) -> sqlite_utils.Database:
+    """Create a new database (never over an existing file), optionally with the sample data set;
+    encrypted with the passphrase `key` when one is given."""
     p = Path(path)
     if p.exists():
         raise StorageError(f"{p}: a file already exists there; refusing to overwrite it")
     p.parent.mkdir(parents=True, exist_ok=True)
-    db = connect(p, create=True)
+    db = connect(p, create=True, key=key)
     try:
         migrations.migrate(db, p)
         if sample:
@@ -73,21 +95,23 @@ class CheckResult:
 
 def check(db: sqlite_utils.Database) -> CheckResult:
     msgs = health.full_check(db)
-    return CheckResult(not msgs, msgs or ["ok: integrity_check and foreign_key_check found no problems"])
+    ok_msg = "ok: " + ("cipher_integrity_check, " if is_encrypted(db) else "") + \
+        "integrity_check and foreign_key_check found no problems"
+    return CheckResult(not msgs, msgs or [ok_msg])
 
 
 def close_database(db: sqlite_utils.Database) -> None:
     close(db)
 
 
-def connect_for_check(path: str | Path) -> sqlite_utils.Database:
+def connect_for_check(path: str | Path, *, key: str | None = None) -> sqlite_utils.Database:
     """Open for `check` without migrating or refusing damage (the check reports it)."""
     p = Path(path)
     if not p.exists():
         raise StorageError(f"{p}: no such database file")
     if p.stat().st_size == 0:
         raise StorageError(f"{p}: the file is empty (0 bytes); it is not a Dossier database")
-    db = connect(p)
+    db = connect(p, key=key)
     try:
         migrations.check_openable(db, p)
     except BaseException:

@@ -17,19 +17,25 @@ class Session:
         self.db = db
 
     @classmethod
-    def open(cls, path: str | Path, *, create_sample_if_missing: bool = False) -> Session:
+    def open(cls, path: str | Path, *, create_sample_if_missing: bool = False, key: str | None = None) -> Session:
+        """key: the passphrase of an encrypted database (else the remembered one or the key provider's)."""
         p = Path(path)
         if create_sample_if_missing and not p.exists():
-            return cls(p, database.create_database(p, sample=True))
-        return cls(p, database.open_database(p))
+            return cls(p, database.create_database(p, sample=True, key=key))
+        return cls(p, database.open_database(p, key=key))
 
     @classmethod
-    def create(cls, path: str | Path, *, sample: bool = False) -> Session:
+    def create(cls, path: str | Path, *, sample: bool = False, key: str | None = None) -> Session:
         p = Path(path)
-        return cls(p, database.create_database(p, sample=sample))
+        return cls(p, database.create_database(p, sample=sample, key=key))
 
     def connect_worker(self) -> sqlite_utils.Database:
+        """A connection for another thread (an encrypted database's passphrase is remembered)."""
         return database.open_database(self.path)
+
+    @property
+    def encrypted(self) -> bool:
+        return database.is_encrypted(self.db)
 
     def close(self) -> None:
         database.close_database(self.db)

@@ -20,7 +20,7 @@ import sqlite_utils
 from dossier.domain.countries import all_countries
 from dossier.paths import db_dir
 from dossier.storage.backup import backup_to
-from dossier.storage.connection import StorageError
+from dossier.storage.connection import DB_ERRORS, StorageError
 
 APPLICATION_ID = 0x444F5353  # 'DOSS' in the header, so other SQLite files are told apart
 
@@ -82,7 +82,7 @@ def check_openable(db: sqlite_utils.Database, path: Path | None = None) -> int:
     try:
         version = schema_version(db)
         app_id = int(db.execute("PRAGMA application_id").fetchone()[0])
-    except sqlite3.DatabaseError as e:
+    except DB_ERRORS as e:
         raise StorageError(f"{where}not a Dossier database or damaged ({e})") from e
     if version > LATEST:
         raise StorageError(

@@ -1,0 +1,106 @@
+"""Encrypting, decrypting and re-keying a database file, and its backups with it (issue 10).
+
+Backups are encrypted with the same key as their database (RELIABILITY.md rule 16), so:
+- encrypt: the plain backups in `<stem>.backups/` are encrypted too (each verified); leaving them
+  plain would leave the data readable beside the now encrypted file;
+- change passphrase: backups that open with the old passphrase are re-keyed to the new one (a
+  leaked old passphrase must not open them); others are left and reported;
+- decrypt: backups stay encrypted (they still open with the passphrase) and are reported.
+Every conversion goes through `storage.crypto.change_key` (export, verify, atomic rename).
+The database must not be open anywhere while it is converted (the GUI closes its session first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dossier.services.backups import backup_dir
+from dossier.storage import crypto
+from dossier.storage.connection import SQLITE_HEADER, StorageError
+
+
+@dataclass
+class Conversion:
+    path: Path
+    backups_converted: list[Path] = field(default_factory=list)
+    backups_left: list[tuple[Path, str]] = field(default_factory=list)  # (file, why)
+
+    def lines(self) -> list[str]:
+        out = [f"{b}: converted with the database" for b in self.backups_converted]
+        out += [f"{b}: left as it is ({why})" for b, why in self.backups_left]
+        return out
+
+
+def is_encrypted_file(path: str | Path) -> bool:
+    """True for a file without a SQLite header (an encrypted database, or a damaged one)."""
+    return crypto.looks_encrypted(path)
+
+
+def is_plain_file(path: str | Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(16) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def _backups(path: Path) -> list[Path]:
+    d = backup_dir(path)
+    return sorted(p for p in d.glob("*.db")) if d.is_dir() else []
+
+
+def encrypt_database(path: str | Path, new: str) -> Conversion:
+    p = Path(path)
+    if not is_plain_file(p):
+        raise StorageError(f"{p}: not a plain SQLite database (already encrypted, or damaged); nothing was changed")
+    crypto.change_key(p, old=None, new=new)
+    out = Conversion(p)
+    for b in _backups(p):
+        if is_plain_file(b):
+            crypto.change_key(b, old=None, new=new)
+            out.backups_converted.append(b)
+        else:
+            out.backups_left.append((b, "already encrypted"))
+    return out
+
+
+def change_passphrase(path: str | Path, old: str, new: str) -> Conversion:
+    p = Path(path)
+    if not is_encrypted_file(p):
+        raise StorageError(f"{p}: this database is not encrypted; use `dossier encrypt`")
+    crypto.change_key(p, old=old, new=new)
+    out = Conversion(p)
+    for b in _backups(p):
+        if not is_encrypted_file(b):
+            out.backups_left.append((b, "not encrypted: a plain backup"))
+            continue
+        try:
+            crypto.change_key(b, old=old, new=new)
+            out.backups_converted.append(b)
+        except crypto.CryptoError as e:
+            out.backups_left.append((b, f"does not open with the old passphrase: {type(e).__name__}"))
+        except StorageError as e:
+            out.backups_left.append((b, str(e)))
+    return out
+
+
+def decrypt_database(path: str | Path, old: str) -> Conversion:
+    p = Path(path)
+    if not is_encrypted_file(p):
+        raise StorageError(f"{p}: this database is not encrypted; nothing was changed")
+    crypto.change_key(p, old=old, new=None)
+    out = Conversion(p)
+    for b in _backups(p):
+        if is_encrypted_file(b):
+            out.backups_left.append((b, "still encrypted: it opens with the passphrase"))
+    return out
+
+
+def forget_passphrase(path: str | Path | None = None) -> None:
+    """Drop the passphrase this process remembers (idle lock, closing a database)."""
+    crypto.forget(path)
+
+
+def remembered_passphrase(path: str | Path) -> str | None:
+    return crypto.cached_key(path)
