@@ -17,6 +17,41 @@ SHARED = REPO.parent / "shared"
 FIXTURES = SHARED / "fixtures" / "bad-input"
 REALDATA = SHARED / "realdata"
 
+# DOSSIER_TEST_ENCRYPT=1 (scripts/bootstrap.sh test runs the suite a second time so): the database
+# fixtures below create SQLCipher-encrypted databases with TEST_PASSPHRASE, which reaches storage
+# through the key provider (in-process) and $DOSSIER_PASSPHRASE (child processes, the CLI).
+TEST_ENCRYPT = os.environ.get("DOSSIER_TEST_ENCRYPT") == "1"
+TEST_PASSPHRASE = "test pass'phrase ü 🔑 "  # a quote, non-ASCII, an emoji, a trailing space
+TEST_KEY = TEST_PASSPHRASE if TEST_ENCRYPT else None
+if TEST_ENCRYPT:
+    os.environ["DOSSIER_PASSPHRASE"] = TEST_PASSPHRASE
+
+
+@pytest.fixture(autouse=True)
+def _key_provider():
+    """Each test starts with no remembered passphrase and the mode's key provider (none when plain)."""
+    from dossier.storage import crypto
+
+    crypto.forget()
+    crypto.reset_failure()
+    prev = crypto.set_key_provider((lambda _path, problem: TEST_PASSPHRASE if problem is None else None)
+                                   if TEST_ENCRYPT else None)
+    yield
+    crypto.set_key_provider(prev)
+    crypto.forget()
+
+
+def raw_sqlite(path):
+    """A bare DB-API connection to a database file with the right library (sqlcipher3 for an
+    encrypted file, keyed with TEST_PASSPHRASE), for tests that poke at files below the app."""
+    from dossier.storage import crypto
+
+    if crypto.looks_encrypted(path):
+        return crypto.raw_connect(path, TEST_PASSPHRASE)
+    import sqlite3
+
+    return sqlite3.connect(path)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path_factory, monkeypatch):
@@ -58,7 +93,7 @@ def sample_db_path(tmp_path, tmp_path_factory) -> Path:
 
         d = tmp_path_factory.mktemp("sample-master")
         p = d / "sample.db"
-        close_database(create_database(p, sample=True))
+        close_database(create_database(p, sample=True, key=TEST_KEY))
         _SAMPLE_CACHE["sample"] = p
     dst = tmp_path / "sample.db"
     shutil.copyfile(_SAMPLE_CACHE["sample"], dst)
@@ -78,6 +113,6 @@ def sample_db(sample_db_path):
 def empty_db(tmp_path):
     from dossier.services.database import close_database, create_database
 
-    db = create_database(tmp_path / "empty.db")
+    db = create_database(tmp_path / "empty.db", key=TEST_KEY)
     yield db
     close_database(db)

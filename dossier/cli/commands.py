@@ -24,19 +24,30 @@ def _open(path: str):
 def _init_configure(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", metavar="PATH", help="the new database file (must not exist)")
     p.add_argument("--sample", action="store_true", help="fill it with the built-in sample data set")
+    p.add_argument("--encrypt", action="store_true",
+                   help="encrypt it (SQLCipher); passphrase from $DOSSIER_PASSPHRASE, else asked twice")
 
 
 @command("init", "Create a new Dossier database (optionally with the sample data set).")
 def cmd_init(args: argparse.Namespace) -> int:
     from dossier.services.database import StorageError, close_database, create_database
 
+    key = None
+    if args.encrypt:
+        from dossier.cli.crypto import NoPassphrase, new_passphrase
+
+        try:
+            key = new_passphrase(allow_current_env=True)
+        except NoPassphrase as e:
+            err(str(e))
+            return 3
     try:
-        db = create_database(resolve_path(args.path), sample=args.sample)
+        db = create_database(resolve_path(args.path), sample=args.sample, key=key)
     except StorageError as e:
         err(str(e))
         return EXIT_REJECTED
     close_database(db)
-    print(f"created {args.path}" + (" with the sample data set" if args.sample else ""))
+    print(f"created {args.path}" + (" (encrypted)" if key else "") + (" with the sample data set" if args.sample else ""))
     return EXIT_OK
 
 
@@ -177,3 +188,5 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 cmd_import.configure = _import_configure
+
+from dossier.cli import crypto as _crypto  # noqa: E402,F401  (encrypt, decrypt, passphrase: issue 10)

@@ -67,8 +67,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_gui(args.db)
     _configure, run, _help = COMMANDS[args.command]
+    from dossier.cli.crypto import exit_code, install_key_provider
+
+    install_key_provider()  # encrypted databases: $DOSSIER_PASSPHRASE or a terminal prompt
     try:
-        return run(args)
+        return exit_code(run(args))
     except KeyboardInterrupt:
         err("interrupted; nothing was changed")
         return EXIT_REJECTED

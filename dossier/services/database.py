@@ -23,12 +23,15 @@ from dossier.storage.crypto import (
     InvalidPassphrase,
     PassphraseNeeded,
     WrongPassphrase,
+    last_failure,
+    reset_failure,
     set_key_provider,
 )
 
 __all__ = ["StorageError", "open_database", "create_database", "sample_files", "check", "close_database",
            "CheckResult", "CryptoError", "PassphraseNeeded", "WrongPassphrase", "EncryptedDamaged",
-           "InvalidPassphrase", "EXIT_PASSPHRASE", "EXIT_DAMAGED", "set_key_provider", "is_encrypted"]
+           "InvalidPassphrase", "EXIT_PASSPHRASE", "EXIT_DAMAGED", "set_key_provider", "is_encrypted",
+           "last_failure", "reset_failure"]
 
 
 def sample_files() -> list[Path]:

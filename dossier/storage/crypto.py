@@ -299,6 +299,7 @@ def try_key(path: str | Path, key: str, *, readonly: bool = False) -> Any:
         conn.close()
         raise
     remember(p, check_passphrase(key))
+    reset_failure()  # an earlier wrong attempt is not this command's outcome
     return conn
 
 
