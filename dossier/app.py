@@ -38,7 +38,9 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
-    return []
+    from dossier.ui.passphrase import install as install_encryption
+
+    return [install_encryption]
 
 
 def run_gui(db_arg: str | None) -> int:
@@ -53,11 +55,14 @@ def run_gui(db_arg: str | None) -> int:
     app.setOrganizationName("Dossier")
     register_fonts()
     path, create = resolve_db(db_arg)
+    from dossier.ui.passphrase import install_prompt
+
+    install_prompt()  # encrypted databases: ask for the passphrase in a dialog
     try:
         win = build_window(path, create)
     except StorageError as e:
         plain.message(None, "Dossier cannot open the database", str(e)).exec()
         print(f"dossier: {e}", file=sys.stderr)
-        return 1
+        return getattr(e, "exit_code", 1)
     win.show()
     return app.exec()

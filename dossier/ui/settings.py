@@ -28,6 +28,8 @@ DECLARED: dict[str, Setting] = {s.name: s for s in (
     Setting("window/state", None, "Dock and toolbar layout."),
     Setting("report/caveat", "UNCLASSIFIED // FOR OFFICIAL USE ONLY", "Handling caveat printed on every page."),
     Setting("report/paper", "a4", "Paper size for dossiers: a4 or letter."),
+    Setting("security/idle_lock_minutes", 0, "Encrypted databases: close and ask for the passphrase again "
+            "after this many minutes without input (0: never)."),
 )}
 
 

@@ -1,0 +1,274 @@
+"""Passphrases in the window (issue 10): the prompt for an encrypted database, "Encrypt database…" and
+"Change passphrase…" in the File menu, and the optional idle lock.
+
+The prompt is the GUI's key provider (`install_prompt`, called by app.run_gui before the database is
+opened): storage asks it whenever it meets an encrypted file it has no passphrase for, again after
+a wrong answer (the dialog then says why), until the user cancels.  Passphrases live in the
+dialog's line edit (echo mode Password) and this process's memory only: never in settings or logs.
+
+Idle lock (setting `security/idle_lock_minutes`, 0 = off): after that many minutes without mouse or
+keyboard input, the window hides, the database is closed, the remembered passphrase is forgotten
+and the prompt asks again; cancelling it quits.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dossier.services import database, encryption
+from dossier.services.session import Session
+from dossier.ui import plain
+
+MIN_LENGTH = 8
+
+
+class PassphraseDialog(QDialog):
+    """Asks for a passphrase (mode "open"), a new one twice ("new"), or the current one and a new
+    one twice ("change").  Shows `problem` (e.g. "wrong passphrase") as plain text above."""
+
+    def __init__(self, parent: QWidget | None, title: str, text: str, *, mode: str = "open",
+                 problem: str | None = None):
+        super().__init__(parent)
+        self.setObjectName("passphrase-dialog")
+        self.setWindowTitle(title)
+        self.mode = mode
+        lay = QVBoxLayout(self)
+        self.text = plain.label(text, self)
+        self.text.setWordWrap(True)
+        lay.addWidget(self.text)
+        self.problem = plain.label(problem or "", self)
+        self.problem.setObjectName("passphrase-problem")
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020;")
+        self.problem.setVisible(bool(problem))
+        lay.addWidget(self.problem)
+        form = QFormLayout()
+        self.current = self._field("passphrase-current")
+        self.new = self._field("passphrase-new")
+        self.again = self._field("passphrase-again")
+        if mode == "open":
+            form.addRow("Passphrase:", self.current)
+        elif mode == "new":
+            form.addRow("New passphrase:", self.new)
+            form.addRow("The same again:", self.again)
+        else:
+            form.addRow("Current passphrase:", self.current)
+            form.addRow("New passphrase:", self.new)
+            form.addRow("The same again:", self.again)
+        lay.addLayout(form)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
+                                        self)
+        self.buttons.accepted.connect(self._try_accept)
+        self.buttons.rejected.connect(self.reject)
+        lay.addWidget(self.buttons)
+        self.setMinimumWidth(460)
+
+    def _field(self, name: str) -> QLineEdit:
+        f = QLineEdit(self)
+        f.setObjectName(name)
+        f.setEchoMode(QLineEdit.EchoMode.Password)
+        f.setInputMethodHints(Qt.InputMethodHint.ImhHiddenText | Qt.InputMethodHint.ImhSensitiveData
+                              | Qt.InputMethodHint.ImhNoPredictiveText)
+        return f
+
+    def show_problem(self, text: str) -> None:
+        self.problem.setText(text)
+        self.problem.setVisible(True)
+
+    def _try_accept(self) -> None:
+        if self.mode in ("open", "change") and not self.current.text():
+            self.show_problem("Enter the passphrase.")
+            return
+        if self.mode in ("new", "change"):
+            if not self.new.text():
+                self.show_problem("The new passphrase is empty.")
+                return
+            if self.new.text() != self.again.text():
+                self.show_problem("The two new passphrases differ.")
+                self.again.clear()
+                return
+        self.accept()
+
+    def values(self) -> tuple[str, str]:
+        return self.current.text(), self.new.text()
+
+    def done(self, r: int) -> None:  # noqa: D102 - forget what was typed once the dialog is closed
+        super().done(r)
+        if r != QDialog.DialogCode.Accepted:
+            for f in (self.current, self.new, self.again):
+                f.clear()
+
+
+def _parent() -> QWidget | None:
+    w = QApplication.activeWindow()
+    return w if isinstance(w, QWidget) and w.isVisible() else None
+
+
+def gui_key_provider(path: Path, problem: str | None) -> str | None:
+    """The GUI's key provider: a modal prompt; None when cancelled."""
+    dlg = PassphraseDialog(_parent(), "Encrypted database",
+                           f"{path.name} is encrypted. Enter its passphrase to open it.\n{path}",
+                           mode="open", problem=problem)
+    if dlg.exec() != QDialog.DialogCode.Accepted:
+        return None
+    pw = dlg.values()[0]
+    dlg.current.clear()
+    return pw
+
+
+def install_prompt() -> None:
+    database.set_key_provider(gui_key_provider)
+
+
+# --- File menu actions --------------------------------------------------------------------------
+
+def _swap_session(window, path: Path) -> bool:
+    """Open `path` as the window's session again (after a conversion)."""
+    try:
+        s = Session.open(path)
+    except Exception as e:  # noqa: BLE001 - shown to the user; the window keeps no session
+        plain.message(window, "Cannot reopen the database", str(e)).exec()
+        return False
+    window.session = s
+    window.details.show_details(None)
+    window.refresh()
+    window.database_changed.emit()
+    return True
+
+
+def _convert(window, title: str, run) -> None:
+    path = window.session.path
+    window.session.close()
+    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    try:
+        conv = run(path)
+        error = None
+    except Exception as e:  # noqa: BLE001 - StorageError and friends: nothing was changed
+        conv, error = None, str(e)
+    finally:
+        QGuiApplication.restoreOverrideCursor()
+    _swap_session(window, path)
+    if error:
+        plain.message(window, title, error).exec()
+    else:
+        extra = "\n".join(conv.lines())
+        plain.message(window, title, f"Done: {path.name}" + (f"\n{extra}" if extra else ""),
+                      QMessageBox.Icon.Information).exec()
+
+
+def encrypt_action(window) -> None:
+    if window.session.encrypted:
+        plain.message(window, "Encrypt database", "This database is already encrypted.",
+                      QMessageBox.Icon.Information).exec()
+        return
+    dlg = PassphraseDialog(window, "Encrypt database",
+                           f"Encrypt {window.session.path.name} (and its backups) with a passphrase. "
+                           "Without the passphrase nobody, including you, can read it again.", mode="new")
+    if dlg.exec() != QDialog.DialogCode.Accepted:
+        return
+    _cur, new = dlg.values()
+    dlg.new.clear()
+    dlg.again.clear()
+    _convert(window, "Encrypt database", lambda p: encryption.encrypt_database(p, new))
+
+
+def change_passphrase_action(window) -> None:
+    if not window.session.encrypted:
+        plain.message(window, "Change passphrase", "This database is not encrypted; use Encrypt database…",
+                      QMessageBox.Icon.Information).exec()
+        return
+    dlg = PassphraseDialog(window, "Change passphrase",
+                           f"Change the passphrase of {window.session.path.name} and its backups.", mode="change")
+    if dlg.exec() != QDialog.DialogCode.Accepted:
+        return
+    old, new = dlg.values()
+    for f in (dlg.current, dlg.new, dlg.again):
+        f.clear()
+    _convert(window, "Change passphrase", lambda p: encryption.change_passphrase(p, old, new))
+
+
+# --- idle lock ----------------------------------------------------------------------------------
+
+_INPUT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.Wheel,
+          QEvent.Type.TouchBegin}
+
+
+class IdleLock(QObject):
+    def __init__(self, window, minutes: float, check_ms: int = 15_000):
+        super().__init__(window)
+        self.window = window
+        self.minutes = minutes
+        self.last_input = time.monotonic()
+        self.locked = False
+        QApplication.instance().installEventFilter(self)
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.check)
+        self.timer.start(check_ms)
+
+    def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 - Qt API
+        if ev.type() in _INPUT:
+            self.last_input = time.monotonic()
+        return False
+
+    def check(self) -> None:
+        if (not self.locked and self.minutes > 0 and self.window.session.encrypted
+                and time.monotonic() - self.last_input >= self.minutes * 60):
+            self.lock()
+
+    def lock(self) -> bool:
+        """Close the database, forget its passphrase, hide the window, ask again.  True if unlocked."""
+        self.locked = True
+        path = self.window.session.path
+        self.window.session.close()
+        encryption.forget_passphrase(path)
+        self.window.hide()
+        problem = f"Locked after {self.minutes:g} minutes without use."
+        try:
+            while True:
+                pw = gui_key_provider(path, problem)
+                if pw is None:
+                    QTimer.singleShot(0, self.window.close)
+                    return False
+                try:
+                    s = Session.open(path, key=pw)
+                    break
+                except database.WrongPassphrase as e:
+                    problem = str(e)
+                except database.StorageError as e:
+                    plain.message(None, "Cannot open the database", str(e)).exec()
+                    QTimer.singleShot(0, self.window.close)
+                    return False
+            self.window.session = s
+            self.window.refresh()
+            self.window.show()
+            self.window.database_changed.emit()
+            return True
+        finally:
+            self.last_input = time.monotonic()
+            self.locked = False
+
+
+def install(window) -> None:
+    """Feature hook (app.feature_installers): actions in the File menu and the idle lock."""
+    window.encrypt_action = window.add_action("file", "Encrypt database…", lambda: encrypt_action(window))
+    window.passphrase_action = window.add_action("file", "Change passphrase…",
+                                                 lambda: change_passphrase_action(window))
+    try:
+        minutes = float(window.settings.get("security/idle_lock_minutes") or 0)
+    except (TypeError, ValueError):
+        minutes = 0.0
+    window.idle_lock = IdleLock(window, minutes)
