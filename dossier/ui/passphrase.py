@@ -70,6 +70,8 @@ class PassphraseDialog(QDialog):
             form.addRow("New passphrase:", self.new)
             form.addRow("The same again:", self.again)
         lay.addLayout(form)
+        for f in (self.current, self.new, self.again):  # fields this mode does not use stay hidden
+            f.setVisible(form.indexOf(f) >= 0)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel,
                                         self)
         self.buttons.accepted.connect(self._try_accept)

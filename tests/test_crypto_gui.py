@@ -1,0 +1,220 @@
+"""Encryption in the window (issue 10): the passphrase prompt at start, Encrypt database…, Change
+passphrase…, the idle lock.  Modal dialogs are driven through their real widgets by a timer."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox
+
+from dossier.services.database import close_database, create_database
+from dossier.storage import crypto
+from dossier.ui.passphrase import PassphraseDialog, install_prompt
+
+SHOTS = Path(os.environ.get("DOSSIER_SHOTS", "/tmp/dossier-shots"))
+
+
+def type_into(qtbot, edit, text):
+    """Type like a user: ASCII as key clicks; anything else as an input method's commit (how
+    non-ASCII text and emoji arrive from a keyboard layout or IME; QTest cannot click an emoji)."""
+    if text.isascii():
+        qtbot.keyClicks(edit, text)
+    else:
+        ev = QInputMethodEvent()
+        ev.setCommitString(text)
+        QApplication.sendEvent(edit, ev)
+    assert edit.text() == text
+
+
+class Driver:
+    """Answers modal dialogs as they appear: each step is (kind, fields or None, shot name or None)."""
+
+    def __init__(self, qtbot, steps):
+        self.qtbot, self.steps, self.seen = qtbot, list(steps), []
+        self.timer = QTimer()
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(30)
+
+    def tick(self):
+        w = QApplication.activeModalWidget()
+        if w is None or not self.steps:
+            return
+        kind, fields, shot = self.steps[0]
+        if kind == "passphrase" and isinstance(w, PassphraseDialog):
+            self.steps.pop(0)
+            self.seen.append(("passphrase", w.problem.text() if w.problem.isVisible() else ""))
+            if fields is None:
+                w.reject()
+                return
+            for name, text in fields.items():
+                edit = w.findChild(QLineEdit, name)
+                edit.clear()
+                type_into(self.qtbot, edit, text)
+                assert edit.echoMode() == QLineEdit.EchoMode.Password
+            if shot:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                w.grab().save(str(SHOTS / shot))
+            ok = w.buttons.button(QDialogButtonBox.StandardButton.Ok)
+            self.qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        elif kind == "message" and isinstance(w, QMessageBox):
+            self.steps.pop(0)
+            self.seen.append(("message", w.text()))
+            w.accept()
+
+    def stop(self):
+        self.timer.stop()
+
+
+def _encrypted_sample(tmp_path, pw):
+    p = tmp_path / "enc.db"
+    close_database(create_database(p, sample=True, key=pw))
+    crypto.forget()
+    return p
+
+
+@pytest.fixture
+def gui_prompt():
+    install_prompt()
+    yield
+
+
+def test_prompt_at_start_wrong_then_right(qtbot, tmp_path, gui_prompt):
+    from dossier.app import build_window
+
+    pw = "it's ü 🔑 right"
+    p = _encrypted_sample(tmp_path, pw)
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": "wrong guess"}, None),
+                       ("passphrase", {"passphrase-current": pw}, "passphrase-prompt-after-wrong.png")])
+    w = build_window(p, False)
+    d.stop()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert d.seen[0] == ("passphrase", "")
+    assert "wrong passphrase" in d.seen[1][1]  # the second prompt says why it asks again
+    people = w.browser.lists["person"]
+    assert any(people.item(i).text().startswith("Ri Kil Song") for i in range(people.count()))
+    assert w.session.encrypted
+    qtbot.wait(50)
+    w.grab().save(str(SHOTS / "window-on-encrypted-db.png"))
+
+
+def test_prompt_cancelled_reports_and_opens_nothing(qtbot, tmp_path, gui_prompt):
+    from dossier.app import build_window
+    from dossier.services.database import PassphraseNeeded
+
+    p = _encrypted_sample(tmp_path, "the right one")
+    before = p.read_bytes()
+    d = Driver(qtbot, [("passphrase", None, None)])
+    with pytest.raises(PassphraseNeeded):
+        build_window(p, False)
+    d.stop()
+    assert p.read_bytes() == before
+
+
+def test_dialog_text_is_plain_and_mismatch_is_caught(qtbot):
+    dlg = PassphraseDialog(None, "t", "<b>x</b> <img src='/etc/passwd'>", mode="new")
+    qtbot.addWidget(dlg)
+    assert dlg.text.textFormat() == Qt.TextFormat.PlainText
+    qtbot.keyClicks(dlg.new, "abc 123 long")
+    qtbot.keyClicks(dlg.again, "abc 123 lonG")
+    qtbot.mouseClick(dlg.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
+    assert dlg.isVisible() is False and dlg.result() == 0  # not accepted
+    assert dlg.problem.text() == "The two new passphrases differ." and dlg.again.text() == ""
+
+
+@pytest.fixture
+def plain_window(qtbot, tmp_path, gui_prompt):
+    from dossier.app import build_window
+
+    p = tmp_path / "plain.db"
+    close_database(create_database(p, sample=True))
+    w = build_window(p, False)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_encrypt_then_change_passphrase_from_the_menu(qtbot, plain_window):
+    w = plain_window
+    p = w.session.path
+    assert not w.session.encrypted
+    actions = [a.text() for a in w.menus["file"].actions()]
+    assert "Encrypt database…" in actions and "Change passphrase…" in actions
+    d = Driver(qtbot, [("passphrase", {"passphrase-new": "first ü 'pw'", "passphrase-again": "first ü 'pw'"},
+                        "encrypt-dialog.png"),
+                       ("message", None, None)])
+    w.encrypt_action.trigger()
+    d.stop()
+    assert "Done" in d.seen[-1][1]
+    assert p.read_bytes()[:16] != b"SQLite format 3\x00"
+    assert w.session.encrypted and w.browser.lists["person"].count() > 3
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": "first ü 'pw'", "passphrase-new": "second 🔑",
+                                       "passphrase-again": "second 🔑"}, "change-dialog.png"),
+                       ("message", None, None)])
+    w.passphrase_action.trigger()
+    d.stop()
+    assert "Done" in d.seen[-1][1], d.seen
+    crypto.forget()
+    from dossier.services.database import WrongPassphrase, open_database
+
+    with pytest.raises(WrongPassphrase):
+        open_database(p, key="first ü 'pw'")
+    close_database(open_database(p, key="second 🔑"))
+
+
+def test_change_with_wrong_current_passphrase_keeps_everything(qtbot, tmp_path, gui_prompt):
+    from dossier.app import build_window
+
+    pw = "right one here"
+    p = _encrypted_sample(tmp_path, pw)
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": pw}, None)])
+    w = build_window(p, False)
+    d.stop()
+    qtbot.addWidget(w)
+    before = p.read_bytes()
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": "nope", "passphrase-new": "x" * 9,
+                                       "passphrase-again": "x" * 9}, None),
+                       ("message", None, None)])
+    w.passphrase_action.trigger()
+    d.stop()
+    assert "wrong passphrase" in d.seen[-1][1]
+    assert p.read_bytes() == before and w.session.encrypted and w.browser.lists["person"].count() > 3
+
+
+def test_idle_lock_closes_forgets_and_asks_again(qtbot, tmp_path, gui_prompt):
+    from dossier.app import build_window
+    from dossier.ui.settings import Settings
+
+    Settings().set("security/idle_lock_minutes", 0.0005)  # 0.03 s, for the test
+    pw = "idle lock pw"
+    p = _encrypted_sample(tmp_path, pw)
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": pw}, None)])
+    w = build_window(p, False)
+    d.stop()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    old_conn = w.session.db.conn
+    w.idle_lock.check()
+    assert not d.seen or len(d.seen) == 1  # recently used: not locked
+    seen_hidden = []
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": "wrong"}, None),
+                       ("passphrase", {"passphrase-current": pw}, None)])
+    d.timer.timeout.connect(lambda: seen_hidden.append(w.isVisible()))
+    w.idle_lock.last_input -= 1.0  # a second without input > 0.03 s
+    w.idle_lock.check()  # locks, and (modal) asks until unlocked
+    d.stop()
+    assert "Locked after" in d.seen[0][1] and "wrong passphrase" in d.seen[1][1]
+    assert False in seen_hidden  # the window was hidden while locked
+    assert w.isVisible() and w.session.db.conn is not old_conn
+    with pytest.raises(Exception):
+        old_conn.execute("SELECT 1")  # the old connection was closed
+    assert crypto.cached_key(p) == pw
+    assert w.browser.lists["person"].count() > 3
+    Settings().set("security/idle_lock_minutes", 0)
