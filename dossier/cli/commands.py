@@ -177,3 +177,4 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 cmd_import.configure = _import_configure
+from dossier.cli import image as _image  # noqa: E402,F401  (dossier export image)

@@ -181,7 +181,7 @@ class TimelineItems(pg.GraphicsObject):
                     self._stamp(p, st.marker_pixmap(int(k), s), mid[m], yc[m])
         self._selection(p, rows, bar, px0, px1, ytop, hpx, mid, yc, kind, style)
         if len(rows) <= LABEL_LIMIT:
-            self._labels(p, lay, rows, items, bar, px0s, px1s, px1, mid, yc, ytop, hpx, right)
+            self._labels(p, lay, rows, items, bar, np.maximum(px0s, left), px1s, px1, mid, yc, ytop, hpx, right)
 
     @staticmethod
     def _draw(p, x, y, w, h, colour, style) -> None:
@@ -265,7 +265,7 @@ class TimelineItems(pg.GraphicsObject):
             w = fm.horizontalAdvance(text)
             limit = starts_next.get(int(j), right)
             if bar[j] and px1s[j] - px0s[j] >= w + 8:
-                x = max(px0s[j], 0) + 4
+                x = px0s[j] + 4
                 if x + w > px1s[j]:
                     continue
                 solid = not (lay.data.flags[items[j]] & (APPROX | UNCERTAIN))
@@ -374,7 +374,7 @@ class LaneAxis(pg.AxisItem):
             if lane.kind == "group":
                 out.append(("▸ " if lane.collapsed else "▾ ") + lane.name.upper())
             else:
-                name = lane.name if len(lane.name) <= 30 else lane.name[:29] + "…"
+                name = lane.name if len(lane.name) <= 26 else lane.name[:25] + "…"
                 out.append(name)
         return out
 

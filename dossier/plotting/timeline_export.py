@@ -26,6 +26,10 @@ from dossier.services.timeline_text import Labels
 def render_timeline_image(db: Any, *, lanes: list[str] | None = None, start: int | None = None,
                           end: int | None = None, width: int = 2000, height: int | None = None,
                           options: tl.Options | None = None) -> QImage:
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        raise RuntimeError("render_timeline_image needs a QApplication (QT_QPA_PLATFORM=offscreen works)")
     opts = options or tl.Options()
     if lanes is not None:
         opts.lanes = list(lanes)

@@ -302,7 +302,7 @@ def layout(d: Data, opts: Options | None = None) -> Layout:
             y += 1
         if collapsed:
             continue
-        for i in _lane_order(d, opts, members, counts, first):
+        for i in (members if opts.lanes is not None else _lane_order(d, opts, members, counts, first)):
             rows = max(1, int(n_point_rows[i] + n_range_rows[i]))
             e = d.entities[i]
             lane_pos[i] = len(lanes)

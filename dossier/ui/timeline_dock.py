@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMenu,
+    QSizePolicy,
     QToolButton,
     QToolTip,
     QVBoxLayout,
@@ -95,8 +96,10 @@ class TimelinePanel(QWidget):
         for w in self.findChildren(QComboBox):
             w.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             w.setMinimumContentsLength(5)
-        for w in self.findChildren(QLineEdit):
-            w.setMinimumWidth(40)
+        for i in range(bar.count()):  # the bar may shrink with the window (widgets get narrower)
+            w = bar.itemAt(i).widget()
+            w.setSizePolicy(QSizePolicy.Policy.Ignored, w.sizePolicy().verticalPolicy())
+            bar.setStretch(i, 4 if w is self.search else 2 if isinstance(w, QComboBox | QLineEdit) else 1)
         self.hits = QListWidget(self)
         self.hits.setMaximumHeight(110)
         self.hits.hide()
