@@ -63,7 +63,6 @@ class TimelinePlot(pg.PlotWidget):
         super().__init__(parent=parent, viewBox=self.vb, axisItems={"bottom": self.date_axis, "left": self.lane_axis},
                          background="w")
         self.plot_item = self.getPlotItem()
-        self.plot_item.showGrid(x=True, y=False, alpha=0.15)
         self.plot_item.hideButtons()
         for name in ("bottom", "left"):
             ax = self.plot_item.getAxis(name)
