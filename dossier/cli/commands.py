@@ -177,3 +177,4 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 cmd_import.configure = _import_configure
+from dossier.cli import trade as _trade  # noqa: E402,F401  (dossier export trade)

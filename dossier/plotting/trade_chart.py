@@ -51,6 +51,7 @@ class TradeChart(QWidget):
         self.title = self.glw.addLabel("", row=0, col=0, size="11pt", color="#222")
         self.legend = pg.LegendItem(colCount=3, labelTextColor="#222", labelTextSize="8pt")
         self.glw.addItem(self.legend, row=1, col=0)
+        self.legend.setMaximumHeight(48)
         self.plot = self.glw.addPlot(row=2, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0),
                                                                "left": MoneyAxis("left")})
         self.plot.showGrid(x=False, y=True, alpha=0.25)

@@ -264,7 +264,7 @@ def _commodities(df: pd.DataFrame, factors: dict[str, float]) -> tuple[pd.DataFr
         return pd.DataFrame(columns=cols), named
     c = c.assign(chapter=c["commodity"].str[:2], level=c["commodity"].str.len())
     # Use the finest-grained level only where no coarser one exists (never add a chapter to its headings).
-    lvl = c.groupby(["reporter", "partner", "flow", "year"])["level"].transform("min")
+    lvl = c.groupby(["reporter", "partner", "flow", "year", "chapter"])["level"].transform("min")
     c = c[c["level"] == lvl]
     g = c.groupby(["reporter", "partner", "flow", "year", "chapter", "currency"], as_index=False).agg(
         value_orig=("value_num", "sum"), sources=("source_key", lambda s: "|".join(sorted(set("|".join(s).split("|"))))))
