@@ -144,3 +144,9 @@ def first_pair(db: sqlite_utils.Database) -> tuple[str, str] | None:
         r = db.conn.execute("SELECT reporter, partner FROM trade WHERE partner <> 'WLD' ORDER BY rid LIMIT 1"
                             ).fetchone()
     return (r[0], r[1]) if r else None
+
+
+def country_names(db: sqlite_utils.Database, codes: list[str]) -> dict[str, str]:
+    marks = ",".join("?" * len(codes))
+    return {r[0]: r[1] for r in db.conn.execute(f"SELECT code, name FROM country WHERE code IN ({marks})",
+                                                tuple(codes))}
