@@ -47,6 +47,7 @@ class TradeChart(QWidget):
         self.glw = pg.GraphicsLayoutWidget(self)
         self.glw.setBackground("w")
         self.glw.setMouseTracking(True)
+        self.glw.setMinimumSize(200, 220)
         lay.addWidget(self.glw)
         self.title = self.glw.addLabel("", row=0, col=0, size="11pt", color="#222")
         self.legend = pg.LegendItem(colCount=3, labelTextColor="#222", labelTextSize="8pt")

@@ -46,6 +46,10 @@ class TradePanel(QWidget):
         self.mode_box = QComboBox(self)
         for key, text in MODE_LABELS.items():
             self.mode_box.addItem(text, key)
+        for box in (self.a_box, self.b_box, self.currency_box, self.mode_box):
+            # long country names must not force the window wider (the dock shrinks with the window)
+            box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            box.setMinimumContentsLength(4)
         bar.addWidget(plain.label("Trade of", self))
         bar.addWidget(self.a_box, 2)
         bar.addWidget(plain.label("with", self))
