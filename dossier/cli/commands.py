@@ -188,5 +188,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 cmd_import.configure = _import_configure
-
+from dossier.cli import image as _image  # noqa: E402,F401  (dossier export image)
+from dossier.cli import trade as _trade  # noqa: E402,F401  (dossier export trade)
 from dossier.cli import crypto as _crypto  # noqa: E402,F401  (encrypt, decrypt, passphrase: issue 10)
