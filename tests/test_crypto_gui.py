@@ -187,7 +187,7 @@ def test_change_with_wrong_current_passphrase_keeps_everything(qtbot, tmp_path, 
     assert p.read_bytes() == before and w.session.encrypted and w.browser.lists["person"].count() > 3
 
 
-def test_idle_lock_closes_forgets_and_asks_again(qtbot, tmp_path, gui_prompt):
+def test_idle_lock_closes_forgets_and_asks_again(qtbot, tmp_path, gui_prompt, monkeypatch):
     from dossier.app import build_window
     from dossier.ui.settings import Settings
 
@@ -218,3 +218,11 @@ def test_idle_lock_closes_forgets_and_asks_again(qtbot, tmp_path, gui_prompt):
     assert crypto.cached_key(p) == pw
     assert w.browser.lists["person"].count() > 3
     Settings().set("security/idle_lock_minutes", 0)
+    w.close()
+    import dossier.ui.passphrase as pp
+
+    asked = []
+    monkeypatch.setattr(pp, "gui_key_provider", lambda path, problem: asked.append(path))  # never blocks
+    w.idle_lock.last_input -= 10
+    w.idle_lock.check()  # a closed window never locks (nor prompts)
+    assert asked == [] and w.idle_lock.locked is False

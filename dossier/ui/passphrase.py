@@ -227,7 +227,7 @@ class IdleLock(QObject):
         return False
 
     def check(self) -> None:
-        if (not self.locked and self.minutes > 0 and self.window.session.encrypted
+        if (not self.locked and self.minutes > 0 and self.window.isVisible() and self.window.session.encrypted
                 and time.monotonic() - self.last_input >= self.minutes * 60):
             self.lock()
 
