@@ -1,0 +1,1 @@
+"""Foreign formats mapped onto the Dossier kinds (each registers itself in `formats.READERS`)."""
