@@ -149,6 +149,7 @@ def lookup_key(row: Row) -> tuple:
     return (v["id"],)
 
 
+_SINGULAR = {"sources": "source", "people": "person", "organizations": "organisation", "events": "event"}
 _REF_TABLE = {"sources": "source", "people": "person", "organizations": "organization", "events": "event"}
 
 
@@ -203,7 +204,7 @@ class ChangePass:
                     else:
                         target = t[4:]
                         ok = v not in self.gone[target] and (v in self.new[target] or v in found.get(target, ()))
-                        msg = f"unknown {target[:-1]} {v!r}"
+                        msg = f"unknown {_SINGULAR[target]} {v!r}"
                     if not ok:
                         p = Problem(row.file, row.line, col, msg)
                         if target == row.kind.name:  # may be defined further down the same file

@@ -129,6 +129,8 @@ def undo(db: sqlite_utils.Database, batch_id: int, undone_at: str) -> dict[str, 
         raise JournalError(f"there is no batch {batch_id}")
     if b.undone_at:
         raise JournalError(f"batch {batch_id} was already undone ({b.undone_at})")
+    if b.kind not in ("import", "edit"):
+        raise JournalError(f"batch {batch_id} is of kind {b.kind!r}; only imports and edits can be undone")
     if not b.journalled:
         raise JournalError(f"batch {batch_id} has no change journal (made before undo existed, or the sample "
                            "data set); it cannot be undone")
