@@ -107,7 +107,8 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
     streams = _open_all(files, opts)
     cache = _Cached(CACHE_ROWS)
     wrapped = [cache.wrap(i, sf) for i, sf in enumerate(streams)]
-    plan = ChangePass(db, opts, report, progress=progress, matcher=_matcher(db, opts),
+    matcher = _matcher(db, opts)  # one instance for both passes: what was reviewed is what is written
+    plan = ChangePass(db, opts, report, progress=progress, matcher=matcher,
                       progress_span=(0, 500 if not dry_run else 1000))
     plan.run(wrapped, total)
     for sf in streams:
@@ -140,7 +141,7 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
     with atomic(db):
         batch = records.new_batch(db, batch_kind, now, json.dumps(file_info, ensure_ascii=False), note)
         journal.begin(db, batch, now)
-        apply = ChangePass(db, opts, applied, batch=batch, progress=progress, matcher=_matcher(db, opts),
+        apply = ChangePass(db, opts, applied, batch=batch, progress=progress, matcher=matcher,
                            progress_span=(500, 1000))
         apply.run(streams2, total)
         if applied.errors:  # pragma: no cover - the plan pass saw the same rows

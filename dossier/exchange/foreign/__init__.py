@@ -1,1 +1,3 @@
 """Foreign formats mapped onto the Dossier kinds (each registers itself in `formats.READERS`)."""
+
+from dossier.exchange.foreign import roster  # noqa: E402,F401
