@@ -4,7 +4,9 @@ A foreign reader gives such a row a placeholder id (a slug of the name) and `Row
 `{"name", "start", "end", "identifiers": [(scheme, value), ...]}`.
 
 1. **Identifiers** (Wikidata QID, EveryPolitician UUID, the roster's own name key ...) found in the
-   identifier table are exact: the row updates that record (it is the same record by an external id).
+   identifier table are exact: the row is that record.  A matched record is never overwritten by a
+   foreign row: the row links to it (postings, identifiers, participants are added) and its own fields
+   stay as they are (edit them in Dossier, or import a Dossier CSV with the record's id).
 2. **Name + dates**: names are compared on `text.match_key` (case, invisible characters, spaces and
    hyphens folded) with rapidfuzz over people's names, sort names and aliases; a candidate whose known
    postings do not overlap the row's dates loses 10 points.  A match at 88 or above is *suggested*:
@@ -39,6 +41,7 @@ class Matcher:
         self.reports: dict[tuple[str, int], dict[str, Any]] = {}
         self._names: tuple[list[str], list[str]] | None = None
         self.taken: set[str] = set()
+        self._fresh_ids: dict[tuple[str, int, str], str] = {}
 
     def _index(self) -> tuple[list[str], list[str]]:
         if self._names is None:
@@ -70,12 +73,17 @@ class Matcher:
         row.match["placeholder"] = placeholder
         memo_key = (row.file, row.line, row.kind.name)
         if memo_key in self.memo:
-            new_id = self.memo[memo_key]
+            new_id, link_only = self.memo[memo_key]
         else:
             new_id, info = self._decide(row, placeholder)
-            self.memo[memo_key] = new_id
+            link_only = new_id != self._fresh_ids.get(memo_key)
+            self.memo[memo_key] = (new_id, link_only)
             if info is not None:
                 self.reports[(row.file, row.line)] = info
+        if link_only:  # an existing record: the foreign row links to it, never overwrites its fields
+            for col in list(row.values):
+                if col != "id":
+                    del row.values[col]
         row.values["id"] = new_id
         self.map[(row.file, placeholder)] = new_id
         info = self.reports.get((row.file, row.line))
@@ -83,13 +91,17 @@ class Matcher:
             report.matches.append(info)
 
     def _decide(self, row: Row, placeholder: str) -> tuple[str, dict[str, Any] | None]:
+        new_id, info = self._decide_inner(row, placeholder)
+        return new_id, info
+
+    def _decide_inner(self, row: Row, placeholder: str) -> tuple[str, dict[str, Any] | None]:
         m = row.match
         for scheme, value in m.get("identifiers") or []:
             ent = queries_match.entity_by_identifier(self.db, scheme, value)
             if ent is not None:
                 return ent, None  # exact: the same record by an external id
         if row.kind.name != "people":
-            return self._fresh(placeholder), None
+            return self._fresh(placeholder, row), None
         keys, ids = self._index()
         name = m.get("name") or ""
         best = None
@@ -110,21 +122,22 @@ class Matcher:
                 if score >= THRESHOLD and (best is None or score > best[1]):
                     best = (ids[i], score, how)
         if best is None:
-            return self._fresh(placeholder), None
+            return self._fresh(placeholder, row), None
         info = {"file": row.file, "line": row.line, "kind": row.kind.name, "name": name, "record": best[0],
                 "score": round(best[1]), "how": best[2]}
         if self.opts.merge_matches:
             info["status"] = "merged (confirmed)"
-            # keep the record as it is: only the link (and the file's identifiers) are added
-            for col in list(row.values):
-                if col != "id":
-                    del row.values[col]
-            return best[0], info
-        new_id = self._fresh(placeholder)
+            return best[0], info  # the record stays as it is: only the link (and the file's identifiers)
+        new_id = self._fresh(placeholder, row)
         info["status"] = f"match to confirm (added as new record {new_id})"
         return new_id, info
 
-    def _fresh(self, placeholder: str) -> str:
+    def _fresh(self, placeholder: str, row: Row) -> str:
+        cand = self._fresh_id(placeholder)
+        self._fresh_ids[(row.file, row.line, row.kind.name)] = cand
+        return cand
+
+    def _fresh_id(self, placeholder: str) -> str:
         cand, n = placeholder, 1
         while cand in self.taken or bulk.existing_ids(self.db, "entity", {cand}) \
                 or bulk.existing_ids(self.db, "event", {cand}):
