@@ -38,7 +38,9 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
-    return []
+    from dossier.ui.import_dialog import install as install_import
+
+    return [install_import]
 
 
 def run_gui(db_arg: str | None) -> int:
