@@ -27,7 +27,7 @@ from typing import Any
 import sqlite_utils
 
 from dossier.domain import dates
-from dossier.domain.kinds import ORDER, Kind
+from dossier.domain.kinds import KINDS, ORDER, Kind
 from dossier.exchange.csvio import Problem
 from dossier.exchange.dossier_csv import Options, Row, StreamedFile, format_cell, unneutralise
 from dossier.storage import bulk, journal, records
@@ -149,6 +149,10 @@ def lookup_key(row: Row) -> tuple:
     return (v["id"],)
 
 
+# column types per kind, precomputed (Kind.column_names / column() rebuild tuples on every call)
+_TYPES: dict[str, dict[str, str]] = {k.name: {c.name: c.type for c in k.columns} for k in KINDS.values()}
+_REF_COLS: dict[str, tuple[str, ...]] = {k: tuple(c for c, t in ts.items() if t.startswith("ref:") or t == "refs:source")
+                                         for k, ts in _TYPES.items()}
 _SINGULAR = {"sources": "source", "people": "person", "organizations": "organisation", "events": "event"}
 _REF_TABLE = {"sources": "source", "people": "person", "organizations": "organization", "events": "event"}
 
@@ -218,12 +222,12 @@ class ChangePass:
     def _refs(row: Row) -> Iterator[tuple[str, str, Any]]:
         if row.deleted:
             return
-        for col, val in row.values.items():
-            if val in (None, "", []) or col not in row.kind.column_names:
-                continue
-            t = row.kind.column(col).type
-            if t.startswith("ref:") or t == "refs:source":
-                yield col, t, val
+        types = _TYPES[row.kind.name]
+        v = row.values
+        for col in _REF_COLS[row.kind.name]:
+            val = v.get(col)
+            if val not in (None, "", []):
+                yield col, types[col], val
 
     # --- conflicts ----------------------------------------------------------------------------
     def _conflict(self, writer: int | None, file: str) -> str:
@@ -317,7 +321,7 @@ class ChangePass:
                     if new != old:
                         change.fields[col] = (old, new)
                 change.op = "changed" if change.fields else "unchanged"
-            else:
+            elif self.kept.get("added", 0) < DETAIL_CAP:  # details only for the changes that are kept
                 change.fields = {c: ("", canon(kind, c, v)) for c, v in row.values.items() if v not in (None, "", [])}
             if change.op in ("changed", "deleted"):
                 why = self._conflict(ex.get("batch_id"), row.file)

@@ -55,6 +55,8 @@ class Matcher:
         return self._names
 
     def resolve(self, rows: list[Row], report: Any) -> None:
+        if not self.map and not any(r.match is not None for r in rows):
+            return  # nothing foreign in this chunk (the common case for Dossier CSV)
         for row in rows:
             if row.match is not None and "id" in row.values:
                 self._resolve_one(row, report)
