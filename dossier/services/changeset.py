@@ -113,13 +113,26 @@ class ImportReport:
         }
 
 
+# column types per kind, precomputed (Kind.column_names / column() rebuild tuples on every call)
+_TYPES: dict[str, dict[str, str]] = {k.name: {c.name: c.type for c in k.columns} for k in KINDS.values()}
+_REF_COLS: dict[str, tuple[str, ...]] = {k: tuple(c for c, t in ts.items() if t.startswith("ref:") or t == "refs:source")
+                                         for k, ts in _TYPES.items()}
+_COLS: dict[str, dict[str, Any]] = {k.name: {c.name: c for c in k.columns} for k in KINDS.values()}
+_PLAIN = frozenset(("text", "name", "id", "ref:people", "ref:organizations", "ref:events", "ref:entity", "enum",
+                    "country", "partner", "currency", "unit", "reliability"))
+
+
 def canon(kind: Kind, col: str, value: Any) -> str:
     """A value as comparable text (the CSV cell without formula neutralisation)."""
     if col == "source":
         return "|".join(value or [])
     if col == "quote":
         return value or ""
-    c = kind.column(col)
+    if value is None or value == "":
+        return ""
+    if type(value) is str and _TYPES[kind.name][col] in _PLAIN:
+        return value  # text as stored: format_cell + unneutralise is the identity on it
+    c = _COLS[kind.name][col]
     s = format_cell(c, value)
     if c.type in ("text", "name", "id", "aliases") or c.type.startswith("ref:"):
         s = unneutralise(s)
@@ -131,7 +144,7 @@ def _existing_typed(kind: Kind, col: str, value: Any) -> Any:
         return value
     if col in ("source", "quote", "aliases"):
         return value
-    t = kind.column(col).type
+    t = _TYPES[kind.name][col]
     if t == "date" or (t == "end" and value != dates.ONGOING):
         return dates.parse_date(value)
     return value
@@ -149,10 +162,6 @@ def lookup_key(row: Row) -> tuple:
     return (v["id"],)
 
 
-# column types per kind, precomputed (Kind.column_names / column() rebuild tuples on every call)
-_TYPES: dict[str, dict[str, str]] = {k.name: {c.name: c.type for c in k.columns} for k in KINDS.values()}
-_REF_COLS: dict[str, tuple[str, ...]] = {k: tuple(c for c, t in ts.items() if t.startswith("ref:") or t == "refs:source")
-                                         for k, ts in _TYPES.items()}
 _SINGULAR = {"sources": "source", "people": "person", "organizations": "organisation", "events": "event"}
 _REF_TABLE = {"sources": "source", "people": "person", "organizations": "organization", "events": "event"}
 

@@ -17,13 +17,13 @@ from dossier.storage.records import _FTS, _SELECT, _finish, _q, _table_values, s
 _CHUNK = 400  # keys per query (SQLite's default limit on bound parameters is 32766)
 
 
+_COMPOSITE = {"trade": ("reporter", "partner", "year", "flow", "commodity", "basis", "source_key"),
+              "participants": ("event", "entity", "role"), "identifiers": ("scheme", "value")}
+
+
 def _key_where(kind_name: str) -> tuple[str, int]:
-    if kind_name == "trade":
-        return "(reporter, partner, year, flow, commodity, basis, source_key)", 7
-    if kind_name == "participants":
-        return "(event, entity, role)", 3
-    if kind_name == "identifiers":
-        return "(scheme, value)", 2
+    if kind_name in _COMPOSITE:
+        return "", len(_COMPOSITE[kind_name])
     return ("p.id" if kind_name == "postings" else "id"), 1
 
 
@@ -52,8 +52,11 @@ def get_many(db: sqlite_utils.Database, kind_name: str, keys: list[tuple]) -> di
             where = f"{cols} IN ({','.join('?' * len(part))})"
             params: list[Any] = [k[0] for k in part]
         else:
+            # a row-value IN (VALUES ...) scans the table; a join from the keys uses the unique index
             one = "(" + ",".join("?" * n) + ")"
-            where = f"{cols} IN (VALUES {','.join([one] * len(part))})"
+            on = " AND ".join(f"t.{c} = k.column{i + 1}" for i, c in enumerate(_COMPOSITE[kind_name]))
+            where = (f"rid IN (SELECT t.rid FROM (VALUES {','.join([one] * len(part))}) AS k "
+                     f"JOIN {kind.table} t ON {on})")
             params = [v for k in part for v in k]
         rows = _finish(kind, _q(db, f"{_SELECT[kind_name]} WHERE {where}", tuple(params)), db)
         if rows:
