@@ -115,8 +115,9 @@ def test_dropped_bad_file_shows_rejections_and_cannot_be_applied(window, qtbot):
     assert dialog is not None
     wait_report(qtbot, dialog)
     rows = table_rows(dialog)
-    assert ("rejected", "", "", "", "", "2 fields, expected 5 (as in the header)", "c09_ragged.csv:3") in rows
-    assert any(r[6] == "c09_ragged.csv:4" for r in rows)
+    assert ("rejected", "", "", "", "2 fields, expected 5 (as in the header)", "", "c09_ragged.csv:3") in rows
+    assert [r[0] for r in rows] == ["rejected", "rejected"] and rows[1][6] == "c09_ragged.csv:4"
+    assert dialog.table.columnSpan(0, 4) == 2  # the message is shown whole across Old and New
     assert dialog.summary.text().startswith("Rejected: 2 problem(s)")
     assert not dialog.apply_button.isEnabled()
     dialog.grab().save(str(SHOTS / "import-rejected.png")) if SHOTS.exists() else None

@@ -95,7 +95,12 @@ def change_rows(report: ImportReport) -> list[tuple[str, ...]]:
     """The review table's rows: problems first, then conflicts, matches, and the changes."""
     out: list[tuple[str, ...]] = []
     for e in report.errors:
-        out.append(("rejected", "", "", e.column, "", e.message, f"{Path(e.file).name}:{e.line}:{e.column}".rstrip(":")))
+        out.append(("rejected", "", "", e.column, e.message, "", f"{Path(e.file).name}:{e.line}:{e.column}".rstrip(":")))
+    if report.errors:  # a rejected import: the problems (and warnings) only, nothing else will happen
+        for w in report.warnings[:200]:
+            out.append(("warning", "", "", w.column, w.message, "",
+                        f"{Path(w.file).name}:{w.line}:{w.column}".rstrip(":")))
+        return out
     for c in report.conflicts:
         for col, (old, new) in (c.fields or {"": ("", "")}).items():
             out.append(("conflict", c.kind, "/".join(map(str, c.key)), col, *focus(old, new),
@@ -104,7 +109,7 @@ def change_rows(report: ImportReport) -> list[tuple[str, ...]]:
         out.append(("match?", m["kind"], m["record"], "name", "", m["name"],
                     f"{Path(m['file']).name}:{m['line']}  {m['status']} ({m['how']})"))
     for w in report.warnings[:200]:
-        out.append(("warning", "", "", w.column, "", w.message, f"{Path(w.file).name}:{w.line}:{w.column}".rstrip(":")))
+        out.append(("warning", "", "", w.column, w.message, "", f"{Path(w.file).name}:{w.line}:{w.column}".rstrip(":")))
     order = {"deleted": 0, "changed": 1, "added": 2, "missing": 3, "unchanged": 4}
     for c in sorted((c for c in report.changes if c.op != "conflict"), key=lambda c: order.get(c.op, 9)):
         where = f"{Path(c.file).name}:{c.line}"
@@ -226,6 +231,7 @@ class ChangeSetDialog(QDialog):
             text += " (Only the first rows of each kind are listed.)"
         self.summary.setText(text)
         rows = change_rows(report)
+        self.table.clearSpans()
         self.table.setRowCount(len(rows))
         for i, row in enumerate(rows):
             for j, val in enumerate(row):
@@ -233,10 +239,12 @@ class ChangeSetDialog(QDialog):
                 if len(val) > 30 or "\n" in val or val.startswith("…"):
                     it.setToolTip(plain.tooltip(val))
                 self.table.setItem(i, j, it)
+            if row[0] in ("rejected", "warning"):
+                self.table.setSpan(i, 4, 1, 2)  # the message across Old and New
         for j, w in enumerate((80, 90, 170, 90, 220, 220)):
             self.table.setColumnWidth(j, w)
-        self.overwrite.setEnabled(conflicts > 0 or self.overwrite.isChecked())
-        self.merge.setEnabled(matches > 0 or self.merge.isChecked())
+        self.overwrite.setEnabled(report.ok and (conflicts > 0 or self.overwrite.isChecked()))
+        self.merge.setEnabled(report.ok and (matches > 0 or self.merge.isChecked()))
         self.apply_button.setEnabled(report.ok and report.writes > 0)
 
     def apply(self) -> None:
