@@ -69,4 +69,6 @@ def stream_any(path: str | Path, opts: Options = Options()) -> list[StreamedFile
     return [stream_file(p, opts)]
 
 
-from dossier.exchange import foreign  # noqa: E402,F401  (registers the foreign readers)
+# Foreign readers register themselves on import (one line each).
+from dossier.exchange import comtrade  # noqa: E402,F401  (UN Comtrade v1 API and legacy bulk CSV)
+from dossier.exchange import foreign  # noqa: E402,F401  (TimelineJS, EveryPolitician, rosters)
