@@ -81,9 +81,12 @@ def test_undo_restores_every_table_exactly(sample_db, tmp_path):
     w.writerows(change_people([{**r, "deleted": ""} for r in rows]))
     people.write_text(buf.getvalue(), "utf-8")
     edit_csv(postings, change_postings)
-    r = import_files(sample_db, [people, postings])
+    events = export(sample_db, "events", tmp_path)
+    edit_csv(events, lambda rows: [{**rows[0], "start": "2019-10", "title": "Moved"}] + rows[1:] +
+             [{**rows[1], "id": "new-event", "title": "A new event", "parent": ""}])
+    r = import_files(sample_db, [people, postings, events])
     assert r.ok, r.errors
-    assert r.applied and r.count("added") == 2 and r.count("deleted") == 1 and r.count("changed") >= 4
+    assert r.applied and r.count("added") == 3 and r.count("deleted") == 1 and r.count("changed") >= 5
     after = dump(sample_db)
     assert after != before
     assert sample_db.execute("SELECT count(*) FROM person WHERE id = ?", (gone[0],)).fetchone()[0] == 0
