@@ -212,3 +212,15 @@ def test_cli_json_contract_dry_run_apply_and_undo(sample_db_path, tmp_path, caps
     assert len(out["errors"]) == 50 and out["errors"][0] == {"file": str(bad), "line": 2, "column": "birth_date",
                                                             "message": out["errors"][0]["message"]}
     assert sample_db_path.read_bytes() == before
+
+
+def test_a_repeated_record_is_rejected_with_its_first_line(sample_db, tmp_path):
+    f = tmp_path / "participants.csv"
+    f.write_text("event,participant,role\nri-sokhonn-meeting-2019,kin-phea,witness\n"
+                 "ri-sokhonn-meeting-2019,pan-sorasak,witness\nri-sokhonn-meeting-2019,kin-phea,witness\n", "utf-8")
+    r = import_files(sample_db, [f], dry_run=True)
+    assert [(e.line, e.message) for e in r.errors] == [(4, "the same record appears again (first on line 2)")]
+    g = tmp_path / "people.csv"
+    g.write_text("id,name\nx,X\ny,Y\nx,X again\n", "utf-8")
+    r = import_files(sample_db, [g], dry_run=True)
+    assert [(e.line, e.column) for e in r.errors] == [(4, "id")]

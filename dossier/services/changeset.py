@@ -179,7 +179,9 @@ class ChangePass:
         self.span = progress_span
         self.new: dict[str, set[str]] = {k: set() for k in _REF_TABLE}
         self.gone: dict[str, set[str]] = {k: set() for k in _REF_TABLE}
-        self.seen: dict[tuple, int] = {}
+        # rows seen, per kind: the id itself (the same str object the `new` sets hold), or for composite
+        # keys (participants, trade, identifiers) a 64-bit hash of the key, to keep 1M keys small
+        self.seen: dict[str, dict[object, int]] = {}
         self.pending: list[tuple[str, str, Problem]] = []  # (kind, id, problem if still unknown at the end)
         self.batches = journal.batch_sources(db)
         self.inserter = bulk.Inserter(db) if batch is not None else None
@@ -300,13 +302,15 @@ class ChangePass:
         ref_probs = self._check_refs(rows)
         good: list[Row] = []
         for row, probs in zip(rows, ref_probs, strict=True):
-            key = (k, lookup_key(row))
-            first = self.seen.get(key)
+            lk = lookup_key(row)
+            key = lk[0] if len(lk) == 1 else hash(lk)
+            seen = self.seen.setdefault(k, {})
+            first = seen.get(key)
             if first is not None:
                 probs.append(Problem(row.file, row.line, row.kind.key[0],
                                      f"the same record appears again (first on line {first})"))
             else:
-                self.seen[key] = row.line
+                seen[key] = row.line
             if probs:
                 self.report.errors.extend(probs)
             else:
