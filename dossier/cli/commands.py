@@ -177,3 +177,4 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 cmd_import.configure = _import_configure
+from dossier.cli import pdf as _pdf  # noqa: E402,F401  (registers 'export pdf')

@@ -47,16 +47,36 @@ def _table(t: Table) -> str:
     if t.caption:
         out.append(f"<p class='caption'>{esc(t.caption)}</p>")
     if not t.rows:
-        out.append(f"<p class='note'>{esc(t.empty.capitalize())}.</p>")
+        out.append(f"<p class='note'>{esc(t.empty[:1].upper() + t.empty[1:])}.</p>")
         return "".join(out)
     out.append("<table class='data' width='100%' border='1' cellspacing='0' cellpadding='3' "
                "style='border-color:#9aa3b0; border-style:solid'><thead><tr>")
-    out.extend(f"<th>{esc(col)}</th>" for col in t.columns)
+    out.extend(f"<th width='{w}%'>{esc(col)}</th>" for col, w in zip(t.columns, column_widths(t), strict=True))
     out.append("</tr></thead><tbody>")
     for row in t.rows:
         out.append("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
+
+
+def column_widths(t: Table) -> list[int]:
+    """Percent widths from the content: each column gets at least room for its longest word (about 1%
+    of the body width per character at table size, so words are not broken) and the rest is shared in
+    proportion to the columns' typical text length."""
+    mins, avgs = [], []
+    for i, col in enumerate(t.columns):
+        texts = [col] + [r[i].text + (" [00]" if r[i].notes else "") for r in t.rows if i < len(r)]
+        longest_word = max((len(w) for x in texts for w in x.split()), default=1)
+        mins.append(min(longest_word, 30) * 1.1 + 3)
+        avgs.append(max(sum(len(x) for x in texts) / len(texts), 1))
+    room = 100 - sum(mins)
+    if room < 0:
+        widths = [m * 100 / sum(mins) for m in mins]
+    else:
+        widths = [m + room * a / sum(avgs) for m, a in zip(mins, avgs, strict=True)]
+    pct = [max(3, round(w)) for w in widths]
+    pct[pct.index(max(pct))] += 100 - sum(pct)
+    return pct
 
 
 def _conflict(c: Conflict) -> str:

@@ -88,12 +88,13 @@ def _people(db, cs, ao: AsOf, notes: Notes) -> Section:
     posts = dq.postings(db, countries=cs, cutoff=ao.cutoff)
     notes.load("posting", [p["rid"] for p in posts])
     o = ao.day.toordinal()
-    t = Table(["Person", "Native name", "Post", "Organisation", "Where", "From", "To", f"Status on {ao.day}"], [],
+    t = Table(["Person", "Post", "Organisation", "Where", "From", "To", f"Status on {ao.day}"], [],
               empty="no postings recorded")
     for p in posts:
         where = ", ".join(x for x in (p["place"], p["country"] or "") if x)
-        t.rows.append([Cell(p["person_name"]), Cell(p["native_name"]),
-                       Cell(p["position"], notes.refs("posting", p["rid"])), Cell(p["organization_name"] or ""),
+        who = p["person_name"] + (f" ({p['native_name']})" if p["native_name"] else "")
+        t.rows.append([Cell(who), Cell(p["position"], notes.refs("posting", p["rid"])),
+                       Cell(p["organization_name"] or ""),
                        Cell(where), Cell(start_text(p["start"])), Cell(end_text(p["end"])),
                        Cell(posting_status(p["start_lo"], p["end"], p["end_hi"], o))])
     sec = Section("Key people and their posts", [t])
