@@ -38,7 +38,9 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
-    return []
+    from dossier.ui.print_dossier import install as install_print_dossier
+
+    return [install_print_dossier]
 
 
 def run_gui(db_arg: str | None) -> int:
