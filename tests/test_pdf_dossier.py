@@ -250,3 +250,89 @@ def test_as_of_leaves_out_later_records_and_says_so(qapp, sample_db_path, tmp_pa
     assert "Information as of 2000-01-01" in text and "No postings recorded" in text
     assert cli(["export", "pdf", "--db", str(sample_db_path), "--person", "ri-kil-song", "-o", str(out),
                 "--as-of", "yesterday"]) == 1
+
+
+def test_chart_adapters_embed_the_images_the_plotting_code_returns(qapp, sample_db_path, tmp_path, monkeypatch):
+    """The integration point with issues 3 and 4: whatever `render_timeline_image` returns is printed as
+    an image; when it fails, the dossier still prints with a note saying why."""
+    import types
+
+    from PySide6.QtGui import QColor, QImage
+
+    from dossier.reports.charts import render_charts
+    from dossier.reports.pdf import PdfOptions, write_pdf
+
+    calls = []
+
+    def fake_render(**kw):
+        calls.append(kw)
+        img = QImage(2000, 500, QImage.Format.Format_RGB32)
+        img.fill(QColor("#3366aa"))
+        return img
+
+    mod = types.ModuleType("dossier.plotting.timeline_export")
+    mod.render_timeline_image = fake_render
+    monkeypatch.setitem(sys.modules, "dossier.plotting.timeline_export", mod)
+    db = open_database(sample_db_path)
+    try:
+        d = dd.person_dossier(db, "ri-kil-song")
+    finally:
+        close_database(db)
+    charts = render_charts(d, sample_db_path)
+    assert calls and calls[0]["entity_ids"] == ["ri-kil-song"] and calls[0]["width"] == 2000
+    out = tmp_path / "chart.pdf"
+    write_pdf(d, out, PdfOptions(), charts)
+    r = _pdf(out)
+    images = [v.get_object() for p in r.pages for v in (p["/Resources"].get("/XObject") or {}).values()
+              if v.get_object().get("/Subtype") == "/Image"]
+    assert images and int(images[0]["/Width"]) == 2000
+
+    def broken(**kw):
+        raise RuntimeError("no scene")
+
+    mod.render_timeline_image = broken
+    charts = render_charts(d, sample_db_path)
+    write_pdf(d, out, PdfOptions(), charts)
+    text = _flat(" ".join(_texts(_pdf(out))))
+    assert "chart unavailable" in text and "RuntimeError: no scene" in text
+
+
+def test_safe_file_names():
+    from dossier.reports.safe_output import ReportWriteError, safe_filename, target_in_folder
+
+    assert safe_filename("../../etc/passwd") == "etc-passwd.pdf"
+    assert safe_filename("a\\b/c") == "a-b-c.pdf"
+    assert safe_filename("CON") == "_CON.pdf" and safe_filename("nul.txt") == "_nul.txt.pdf"
+    assert safe_filename("lpt1") == "_lpt1.pdf"
+    assert safe_filename("report...  ") == "report.pdf"
+    assert safe_filename("..") == "dossier.pdf" and safe_filename("") == "dossier.pdf"
+    assert safe_filename("dossier-리길성") == "dossier-리길성.pdf"
+    assert safe_filename("x\u202eevil") == "x-evil.pdf"
+    long = safe_filename("리" * 200)
+    assert len(long.encode()) <= 255 and long.endswith(".pdf")
+    assert safe_filename("already.pdf") == "already.pdf"
+    folder = Path("/tmp")
+    assert target_in_folder(folder, "../../x").parent == folder.resolve()
+    with pytest.raises(ReportWriteError):
+        from dossier.reports.safe_output import write_atomically
+
+        write_atomically(Path("/nonexistent-dir/x.pdf"), lambda p: None)
+
+
+def test_anniversaries_keep_precision():
+    import datetime as dt
+
+    from dossier.domain.anniversaries import anniversaries, anniversary, ordinal_word
+    from dossier.domain.dates import parse_date
+
+    assert [ordinal_word(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 55, 101, 111)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "55th", "101st", "111th"]
+    ref = dt.date(2019, 11, 30)
+    a = anniversary(parse_date("1965~"), 55, ref)
+    assert a.text == "about the 55th anniversary, in 2020" and a.when == "upcoming"
+    assert anniversary(parse_date("1965-12-24"), 55, ref).text == "the 55th anniversary, on 24 Dec 2020"
+    assert anniversary(parse_date("1965-12"), 54, ref).when == "this year"
+    dec = anniversary(parse_date("196X"), 55, ref)
+    assert dec.text == "the 55th anniversary, some time between 2015 and 2024" and dec.when == "around now"
+    nums = [x.number for x in anniversaries(parse_date("1965~"), ref)]
+    assert nums == [45, 50, 54, 55, 60]  # round ones within ten years either side, and this year's
