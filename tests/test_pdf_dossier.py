@@ -336,3 +336,50 @@ def test_anniversaries_keep_precision():
     assert dec.text == "the 55th anniversary, some time between 2015 and 2024" and dec.when == "around now"
     nums = [x.number for x in anniversaries(parse_date("1965~"), ref)]
     assert nums == [45, 50, 54, 55, 60]  # round ones within ten years either side, and this year's
+
+
+def test_trade_reporter_and_mirror_side_by_side_and_conflicts_show_both(qapp, sample_db_path, tmp_path):
+    src = _write(tmp_path, "sources.csv",
+                 "id,publisher,title,published,url,reference,reliability,credibility,language,notes\n"
+                 "stat-khm,National Institute of Statistics (KHM),Trade 2018,2019-06,,,A,2,en,\n"
+                 "stat-kor,Korea Customs Service,Trade 2018,2019-03,,,A,2,en,\n"
+                 "rumour,Anonymous blog,Posting claim,2020,,,E,5,en,\n")
+    trade = _write(tmp_path, "trade.csv",
+                   "reporter,partner,year,flow,commodity,value,currency,basis,source,quote\n"
+                   "KHM,KOR,2018,import,,560000000,USD,cif,stat-khm,Imports from Korea: 560 million\n"
+                   "KOR,KHM,2018,export,,500000000,USD,fob,stat-kor,Exports to Cambodia: 500 million\n"
+                   "KOR,KHM,2018,export,,510000000,USD,fob,rumour,Exports to Cambodia: 510 million\n"
+                   "KHM,KOR,2018,export,,250000000,USD,fob,stat-khm,Exports to Korea: 250 million\n")
+    posts = _write(tmp_path, "postings.csv",
+                   "id,person,position,organization,country,place,start,end,source,note,quote\n"
+                   "ri-advisor-alt,ri-kil-song,Advisor,prk-embassy-khm,KHM,Phnom Penh,2003,2008,rumour,,"
+                   "Ri was at the embassy from 2003\n")
+    db = open_database(sample_db_path)
+    try:
+        rep = import_files(db, [src, posts, trade])
+        assert rep.ok, [str(e) for e in rep.errors]
+        d = dd.country_dossier(db, "KHM,KOR")
+        p = dd.person_dossier(db, "ri-kil-song")
+    finally:
+        close_database(db)
+    trade_sec = next(s for s in d.sections if s.title == "Trade")
+    table = trade_sec.blocks[1]
+    rows = {(r[1].text, r[2].text): [c.text for c in r] for r in table.rows}
+    kor_to_khm = rows[("Republic of Korea → Cambodia", "all goods")]
+    assert "USD 500,000,000 (FOB)" in kor_to_khm[3] and "USD 510,000,000 (FOB)" in kor_to_khm[3]
+    assert kor_to_khm[4] == "USD 560,000,000 (CIF)"
+    khm_to_kor = rows[("Cambodia → Republic of Korea", "all goods")]
+    assert khm_to_kor[3] == "USD 250,000,000 (FOB)" and khm_to_kor[4] == "not reported by Republic of Korea"
+    from dossier.services.dossier_model import Conflict
+
+    conf = [b for b in trade_sec.blocks if isinstance(b, Conflict)]
+    assert conf and {a.text for a in conf[0].alternatives} == {"USD 500,000,000", "USD 510,000,000"}
+    career = next(s for s in p.sections if s.title == "Career")
+    pc = [b for b in career.blocks if isinstance(b, Conflict)]
+    assert pc and {a.text for a in pc[0].alternatives} == {"2004 – 2008", "2003 – 2008"}
+    assert all(a.notes for a in pc[0].alternatives)
+    out = tmp_path / "trade.pdf"
+    assert cli(["export", "pdf", "--db", str(sample_db_path), "--country", "KOR,KHM", "-o", str(out)]) == 0
+    text = _flat(" ".join(_texts(_pdf(out))))
+    assert "As reported by the exporter" in text and "not reported by Republic of Korea" in text
+    assert "Sources disagree" in text and "Grade E5" in text and "Korea Customs Service" in text

@@ -151,7 +151,7 @@ def _trade(db, cs, names, ao: AsOf, notes: Notes) -> Section:
 
     def cell(rs: list[dict[str, Any]], who: str) -> Cell:
         if not rs:
-            return Cell(f"not reported by {who}")
+            return Cell(f"not reported by {names.get(who, who)}")
         txt = "; ".join(f"{money(r['value_num'], r['value'], r['currency'])} ({r['basis'].upper()})" for r in rs)
         refs: list[int] = []
         for r in rs:
