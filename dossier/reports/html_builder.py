@@ -11,6 +11,10 @@ from dossier.reports.fonts import css_families
 from dossier.services.dossier_model import Cell, Chart, Conflict, Dossier, Para, Table
 
 CHART_SCHEME = "dossier-chart"
+TABLE_CHUNK = 40
+# Grid lines are the table's background showing through 1-unit cell spacing: Qt lays out real borders
+# (border-collapse) about a quarter slower on long tables (bench/pdf_bench.py).
+TABLE_OPEN = "<table class='data' width='100%' border='0' cellspacing='1' cellpadding='3' bgcolor='#9aa3b0'>"
 
 
 def esc(v: object) -> str:
@@ -26,7 +30,7 @@ def stylesheet(base_pt: float = 9.5) -> str:
             f"p.note {{ color: #444; font-style: italic; }}"
             f"p.fn {{ margin-top: 0pt; margin-bottom: 4pt; font-size: {base_pt * 0.9:.1f}pt; }}"
             f"p.caption {{ color: #444; font-size: {base_pt * 0.85:.1f}pt; }}"
-            f"table.data {{ border-collapse: collapse; font-size: {base_pt * 0.88:.1f}pt; }}"
+            f"table.data {{ font-size: {base_pt * 0.88:.1f}pt; }}"
             f"table.data th {{ background-color: #e6e9ef; font-weight: bold; text-align: left; }}"
             f"table.conflict {{ background-color: #fff1d6; }}"
             f"sup {{ font-size: {base_pt * 0.7:.1f}pt; color: #1d3557; }}")
@@ -49,13 +53,17 @@ def _table(t: Table) -> str:
     if not t.rows:
         out.append(f"<p class='note'>{esc(t.empty[:1].upper() + t.empty[1:])}.</p>")
         return "".join(out)
-    out.append("<table class='data' width='100%' border='1' cellspacing='0' cellpadding='3' "
-               "style='border-color:#9aa3b0; border-style:solid'><thead><tr>")
-    out.extend(f"<th width='{w}%'>{esc(col)}</th>" for col, w in zip(t.columns, column_widths(t), strict=True))
-    out.append("</tr></thead><tbody>")
-    for row in t.rows:
-        out.append("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>")
-    out.append("</tbody></table>")
+    widths = column_widths(t)
+    # Long tables are printed as consecutive tables of TABLE_CHUNK rows, each with the header: Qt lays out
+    # and paints a table cell by cell on every page it spans, so one 500-row table costs far more than
+    # twelve short ones (measured in bench/pdf_bench.py).
+    for start in range(0, len(t.rows), TABLE_CHUNK):
+        out.append(TABLE_OPEN + "<thead><tr>")
+        out.extend(f"<th width='{w}%'>{esc(col)}</th>" for col, w in zip(t.columns, widths, strict=True))
+        out.append("</tr></thead><tbody>")
+        for row in t.rows[start:start + TABLE_CHUNK]:
+            out.append("<tr>" + "".join(f"<td bgcolor='#ffffff'>{_cell(c)}</td>" for c in row) + "</tr>")
+        out.append("</tbody></table>")
     return "".join(out)
 
 
@@ -126,16 +134,15 @@ def body_html(d: Dossier, charts: dict[int, tuple[int | None, str | None]]) -> s
     out.append("<p class='caption'>Each source once. Grades: reliability of the source A–F, credibility of the "
                "information 1–6 (Admiralty system).</p>")
     if d.sources:
-        out.append("<table class='data' width='100%' border='1' cellspacing='0' cellpadding='3' "
-                   "style='border-color:#9aa3b0; border-style:solid'><thead><tr><th>No.</th><th>Source</th>"
-                   "<th>Grade</th><th>Cited in notes</th></tr></thead><tbody>")
+        out.append(TABLE_OPEN + "<thead><tr><th width='6%'>No.</th><th width='58%'>Source</th>"
+                   "<th width='20%'>Grade</th><th width='16%'>Cited in notes</th></tr></thead><tbody>")
         for s in d.sources:
             desc = ", ".join(x for x in (esc(s.publisher), f"“{esc(s.title)}”" if s.title else "",
                                          esc(s.published)) if x)
             extra = "".join(f"<br>{esc(x)}" for x in (s.url, s.reference, s.notes_text) if x)
-            out.append(f"<tr><td>S{s.number}</td><td>{desc}{extra}<br><i>id: {esc(s.id)}</i></td>"
-                       f"<td>{esc(s.grade)}<br>{esc(s.grade_meaning)}</td>"
-                       f"<td>{esc(', '.join(str(x) for x in s.cited_in))}</td></tr>")
+            out.append(f"<tr><td bgcolor='#ffffff'>S{s.number}</td><td bgcolor='#ffffff'>{desc}{extra}<br>"
+                       f"<i>id: {esc(s.id)}</i></td><td bgcolor='#ffffff'>{esc(s.grade)}<br>{esc(s.grade_meaning)}"
+                       f"</td><td bgcolor='#ffffff'>{esc(', '.join(str(x) for x in s.cited_in))}</td></tr>")
         out.append("</tbody></table>")
     else:
         out.append("<p class='note'>No sources.</p>")
