@@ -130,7 +130,7 @@ def body_html(d: Dossier, charts: dict[int, tuple[int | None, str | None]]) -> s
         loc = f" ({esc(note.locator)})" if note.locator else ""
         out.append(f"<p class='fn'><b>[{note.number}]</b> {', '.join(bits)}. Grade <b>{esc(note.grade)}</b>. "
                    f"Source S{note.source_number}.{quote}{loc}</p>")
-    out.append(f"<h2>{n + 2}. Sources annex</h2>")
+    out.append(f"<h2 style='page-break-before: always'>{n + 2}. Sources annex</h2>")
     out.append("<p class='caption'>Each source once. Grades: reliability of the source A–F, credibility of the "
                "information 1–6 (Admiralty system).</p>")
     if d.sources:
