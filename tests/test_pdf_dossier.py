@@ -100,7 +100,7 @@ def test_country_pair_dossier_has_contents_figures_and_sources(qapp, sample_db_p
     assert "about US$756 million" in text and "USD 756,000,000" in text and "14.7 per cent" in text
     assert "Yoo Myung-hee" in text and "유명희" in text
     assert "Pan Sorasak" in text and "Cambodia-Korea FTA joint feasibility study agreement signed" in text
-    assert "chart unavailable" in text or "Trade as reported" in text
+    assert "Trade as reported by each side" in text
     for p in pages:
         assert CAVEAT in p
     box = r.pages[0].mediabox
@@ -189,7 +189,8 @@ def test_hostile_values_print_literally(qapp, sample_db_path, tmp_path):
     finally:
         close_database(db)
     out = tmp_path / "evil.pdf"
-    assert cli(["export", "pdf", "--db", str(sample_db_path), "--person", "evil", "-o", str(out)]) == 0
+    # no charts: any image in this PDF could only have come from the data
+    assert cli(["export", "pdf", "--db", str(sample_db_path), "--person", "evil", "-o", str(out), "--no-charts"]) == 0
     r = _pdf(out)
     text = _flat(" ".join(_texts(r)))
     assert HOSTILE_IMG in text
@@ -264,7 +265,7 @@ def test_chart_adapters_embed_the_images_the_plotting_code_returns(qapp, sample_
 
     calls = []
 
-    def fake_render(**kw):
+    def fake_render(db, **kw):
         calls.append(kw)
         img = QImage(2000, 500, QImage.Format.Format_RGB32)
         img.fill(QColor("#3366aa"))
@@ -279,7 +280,8 @@ def test_chart_adapters_embed_the_images_the_plotting_code_returns(qapp, sample_
     finally:
         close_database(db)
     charts = render_charts(d, sample_db_path)
-    assert calls and calls[0]["entity_ids"] == ["ri-kil-song"] and calls[0]["width"] == 2000
+    assert calls and calls[0]["lanes"] == ["ri-kil-song"] and calls[0]["width"] == 2000
+    assert calls[0]["start"] < calls[0]["end"]
     out = tmp_path / "chart.pdf"
     write_pdf(d, out, PdfOptions(), charts)
     r = _pdf(out)
@@ -287,7 +289,7 @@ def test_chart_adapters_embed_the_images_the_plotting_code_returns(qapp, sample_
               if v.get_object().get("/Subtype") == "/Image"]
     assert images and int(images[0]["/Width"]) == 2000
 
-    def broken(**kw):
+    def broken(db, **kw):
         raise RuntimeError("no scene")
 
     mod.render_timeline_image = broken
@@ -383,3 +385,29 @@ def test_trade_reporter_and_mirror_side_by_side_and_conflicts_show_both(qapp, sa
     text = _flat(" ".join(_texts(_pdf(out))))
     assert "As reported by the exporter" in text and "not reported by Republic of Korea" in text
     assert "Sources disagree" in text and "Grade E5" in text and "Korea Customs Service" in text
+
+
+def test_real_charts_are_embedded_in_the_sample_dossiers(qapp, sample_db_path, tmp_path):
+    """With the timeline (issue 3) and trade chart (issue 4) merged, both dossiers carry ~2000 px images."""
+    for args, name in ((["--person", "ri-kil-song"], "p.pdf"), (["--country", "KHM,KOR"], "c.pdf")):
+        out = tmp_path / name
+        assert cli(["export", "pdf", "--db", str(sample_db_path), *args, "-o", str(out)]) == 0
+        r = _pdf(out)
+        imgs = [v.get_object() for p in r.pages for v in (p["/Resources"].get("/XObject") or {}).values()
+                if v.get_object().get("/Subtype") == "/Image"]
+        assert imgs and int(imgs[0]["/Width"]) >= 1900, name
+        assert "chart unavailable" not in _flat(" ".join(_texts(r)))
+
+
+def test_same_bytes_across_processes(sample_db_path, tmp_path):
+    """Two separate runs (each with its own random hash seeds) give the same bytes, charts included."""
+    outs = []
+    for name in ("one.pdf", "two.pdf"):
+        out = tmp_path / name
+        res = subprocess.run([sys.executable, "-m", "dossier", "export", "pdf", "--db", str(sample_db_path),
+                              "--person", "ri-kil-song", "-o", str(out)], capture_output=True, text=True,
+                             timeout=120, env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin",
+                                               "HOME": str(tmp_path), "DOSSIER_CONFIG_DIR": str(tmp_path / "c")})
+        assert res.returncode == 0, res.stderr
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1]

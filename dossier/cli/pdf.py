@@ -35,16 +35,17 @@ def _configure(p: argparse.ArgumentParser) -> None:
 
 
 def ensure_gui_app():
-    """A QGuiApplication for fonts and painting; offscreen when there is no display."""
+    """A QApplication for fonts, painting and charts; offscreen when there is no display."""
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QLoggingCategory
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
     # Qt notes, once per font, that a Latin font has no Khmer shaping tables before falling back to the
     # bundled Khmer font: noise on a command line.
     QLoggingCategory.setFilterRules("qt.text.font.db=false")
-    return QGuiApplication.instance() or QGuiApplication(sys.argv[:1])
+    # a QApplication (not only QGuiApplication): the charts are drawn with pyqtgraph widgets
+    return QApplication.instance() or QApplication(sys.argv[:1])
 
 
 def run(args: argparse.Namespace) -> int:

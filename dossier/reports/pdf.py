@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QUrl, QUuid
+from PySide6.QtCore import QHashSeed, QMarginsF, QRectF, QSizeF, Qt, QUrl, QUuid
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout, QColor, QPageLayout, QPageSize, QPagedPaintDevice, QPainter, QPdfWriter, QPen,
     QTextDocument,
@@ -209,15 +209,15 @@ def _xmp(d: Dossier, opts: PdfOptions, stamp: str, doc_id: str) -> bytes:
             "</rdf:Description></rdf:RDF></x:xmpmeta><?xpacket end='w'?>").encode("utf-8")
 
 
-_CREATION = re.compile(rb"/CreationDate \(D:[0-9]{14}[^)]{0,8}\)")
+_CREATION = re.compile(rb"/(CreationDate|ModDate) \(D:[0-9]{14}[^)]{0,8}\)")
 
 
 def fix_creation_date(data: bytes, as_of: str) -> bytes:
-    """Replace Qt's clock-based creation date with the dossier's "as of" date (same length, so the
-    cross-reference offsets stay valid)."""
+    """Replace Qt's clock-based creation and modification dates with the dossier's "as of" date (same
+    length, so the cross-reference offsets stay valid)."""
     def repl(m: re.Match[bytes]) -> bytes:
         old = m.group(0)
-        new = f"/CreationDate (D:{as_of.replace('-', '')}000000".encode()
+        new = b"/" + m.group(1) + f" (D:{as_of.replace('-', '')}000000".encode()
         tail = old[len(new):]
         return new + re.sub(rb"[0-9]", b"0", tail)
     return _CREATION.sub(repl, data)
@@ -247,6 +247,9 @@ def write_pdf(d: Dossier, target: str | Path, opts: PdfOptions | None = None,
     result = PdfResult(Path(target), 0)
 
     def produce(tmp: Path) -> None:
+        # Qt's PDF writer embeds fonts in the order of a QHash, whose seed is random per process: with a
+        # random seed the same dossier came out with its fonts in a different order on every run.
+        QHashSeed.setDeterministicGlobalSeed()
         w = QPdfWriter(str(tmp))
         configure_writer(w, d, opts)
         pages, secs = paint_dossier(w, d, opts, charts)
