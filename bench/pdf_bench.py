@@ -85,9 +85,9 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=500)
     ap.add_argument("--postings", type=int, default=50)
     a = ap.parse_args()
-    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
+    _app = QApplication.instance() or QApplication([])  # widgets: the charts are pyqtgraph plots
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
