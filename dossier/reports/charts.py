@@ -52,7 +52,7 @@ def trade_image(db, params: dict) -> QImage:
     if len(cs) != 2:
         raise ChartSkipped("the trade chart shows a pair of countries; see the table below")
     view = TradeService(db).view(cs[0], cs[1], "USD")
-    return render_trade_image(view, width=CHART_WIDTH_PX, height=1000, mode="flows")
+    return render_trade_image(view, width=CHART_WIDTH_PX, height=1000, mode="total")
 
 
 class ChartSkipped(Exception):
