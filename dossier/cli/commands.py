@@ -177,3 +177,5 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 cmd_import.configure = _import_configure
+
+from dossier.cli import about  # noqa: E402,F401  (registers `dossier about`)
