@@ -200,6 +200,8 @@ def test_trimmed_but_complete(bundle):
                    "libQt6Svg.so.6", "libQt6XcbQpa.so.6"):
         assert needed in libs, needed
     assert not (qt / "translations").exists()
+    dangling = [str(p) for p in bundle.rglob("*") if p.is_symlink() and not p.exists()]
+    assert dangling == []
     assert any((bundle / "_internal" / "pycountry" / "databases").glob("iso3166-1.json"))
     assert not (bundle / "_internal" / "pycountry" / "locales").exists()
 
