@@ -38,7 +38,10 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
-    return []
+    from dossier.ui.timeline_dock import install as timeline
+    from dossier.ui.trade_panel import install as install_trade_panel
+
+    return [timeline, install_trade_panel]  # the timeline first: the trade panel links to window.timeline
 
 
 def run_gui(db_arg: str | None) -> int:

@@ -43,3 +43,7 @@ def parse_any(path: str | Path, opts: Options = Options()) -> ParsedFile:
         if name == fmt:
             return parse(p, opts)
     return parse_file(p, opts)
+
+
+# Foreign readers register themselves on import (one line each).
+from dossier.exchange import comtrade  # noqa: E402,F401  (UN Comtrade v1 API and legacy bulk CSV)

@@ -147,7 +147,8 @@ def plan(db: sqlite_utils.Database, parsed: list[ParsedFile], report: ImportRepo
     by_kind: dict[str, list[Row]] = {k: [] for k in ORDER}
     for pf in parsed:
         if pf.kind:
-            by_kind[pf.kind.name].extend(pf.rows)
+            for row in pf.rows:  # a foreign file may carry rows of several kinds (its own source first)
+                by_kind[row.kind.name].append(row)
     resolver = _Resolver(db)
     for k in ORDER:
         for row in by_kind[k]:
