@@ -128,6 +128,44 @@ def test_export_pdf(run, tmp_path):
     assert len(reader.pages) >= 1 and "Ri Kil Song" in text
 
 
+def _venv(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "QT_QPA_PLATFORM": "offscreen",
+           "DOSSIER_DATA_DIR": str(home / "data"), "DOSSIER_CONFIG_DIR": str(home / "config"),
+           "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "dossier", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300)
+
+
+def _pixels(png: Path):
+    import numpy as np
+    from PySide6.QtGui import QImage
+
+    img = QImage(str(png)).convertToFormat(QImage.Format.Format_RGB32)
+    return (img.width(), img.height()), np.frombuffer(img.constBits(), dtype=np.uint32,
+                                                      count=img.width() * img.height()).copy()
+
+
+@pytest.mark.parametrize("exporter, args", [
+    ("image", ["--size", "1600x0"]),                 # the timeline (pyqtgraph ImageExporter)
+    ("trade", ["--pair", "KHM,KOR"]),                # the trade chart (pyqtgraph + pandas)
+])
+def test_chart_exports_draw_the_same_picture_as_the_venv(run, tmp_path, exporter, args):
+    helptext = run("export", "--help").stdout
+    if not re.search(rf"^\s+{exporter}\s", helptext, re.M):
+        pytest.skip(f"`dossier export {exporter}` is not on this branch")
+    assert run("init", "x.db", "--sample").returncode == 0
+    r = run("export", exporter, "--db", "x.db", *args, "-o", "bundle.png", timeout=300)
+    assert r.returncode == 0, r.stderr
+    r = _venv("export", exporter, "--db", "x.db", *args, "-o", "venv.png", cwd=tmp_path, home=tmp_path / "vh")
+    assert r.returncode == 0, r.stderr
+    import numpy as np
+
+    (size_a, a), (size_b, b) = _pixels(tmp_path / "bundle.png"), _pixels(tmp_path / "venv.png")
+    assert size_a == size_b and size_a[0] >= 800
+    assert len(np.unique(a)) >= 40, "the bundle's chart looks blank"
+    assert float((a != b).mean()) < 0.01
+
+
 def _colours(img) -> int:
     import numpy as np
     from PySide6.QtGui import QImage
