@@ -26,7 +26,7 @@ for arg in "$@"; do
   esac
 done
 say() { printf '[build] %s\n' "$*" >&2; }
-now() { date +%s.%N; }
+now() { "${PYTHON:-python3}" -c 'import time; print(time.time())'; }  # (BSD date has no %N)
 t_start=$(now)
 
 venv="${DOSSIER_BUILD_VENV:-$here/build/venv}"
