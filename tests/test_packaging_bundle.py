@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -263,3 +264,8 @@ def test_linux_desktop_entry_and_icons(bundle, tmp_path):
     exe = re.search(r'^Exec="([^"]+)"$', installed, re.M).group(1)
     assert Path(exe) == bundle / "dossier" and os.access(exe, os.X_OK)
     assert (data / "icons" / "hicolor" / "48x48" / "apps" / "dossier.png").is_file()
+    validator = shutil.which("desktop-file-validate")  # desktop-file-utils, when installed
+    if validator:
+        v = subprocess.run([validator, str(data / "applications" / "dossier.desktop")], capture_output=True,
+                           text=True)
+        assert v.returncode == 0 and not v.stdout.strip(), v.stdout + v.stderr
