@@ -125,8 +125,8 @@ def test_export_pdf(run, tmp_path):
     from pypdf import PdfReader
 
     reader = PdfReader(str(pdf))
-    text = "".join(page.extract_text() or "" for page in reader.pages)
-    assert len(reader.pages) >= 1 and "Ri Kil Song" in text
+    text = " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+    assert len(reader.pages) >= 1 and "Ri Kil Song" in text and "리길성" in text
 
 
 def _venv(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
