@@ -37,6 +37,13 @@ version="$(sed -n 's/^__version__ = "\(.*\)"/\1/p' dossier/__init__.py)"
 os_name="$(uname -s | tr '[:upper:]' '[:lower:]')"
 arch="$(uname -m)"
 
+# --- tools PyInstaller needs on Linux: objdump (binutils) and ldd --------------------------------------
+if [ "$os_name" = linux ] && ! command -v objdump >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  say "installing binutils (objdump, strip) for PyInstaller"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq binutils >/dev/null
+fi
+
 # --- the build venv: pinned runtime deps + pinned PyInstaller -----------------------------------------
 mkdir -p "$work" "$dist"
 if [ ! -x "$venv/bin/python" ]; then

@@ -40,6 +40,8 @@ def bundle(tmp_path_factory) -> Path:
     dest = tmp_path_factory.mktemp("unpacked")
     with tarfile.open(archives[0]) as t:
         t.extractall(dest, filter="tar")
+    shutil.rmtree(out / "dossier")  # only the unpacked copy is tested; keep /tmp small
+    archives[0].unlink()
     return dest / "dossier"
 
 
