@@ -38,10 +38,12 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
+    from dossier.ui.print_dossier import install as install_print_dossier
     from dossier.ui.timeline_dock import install as timeline
     from dossier.ui.trade_panel import install as install_trade_panel
 
-    return [timeline, install_trade_panel]  # the timeline first: the trade panel links to window.timeline
+    # the timeline first: the trade panel links to window.timeline
+    return [timeline, install_trade_panel, install_print_dossier]
 
 
 def run_gui(db_arg: str | None) -> int:
