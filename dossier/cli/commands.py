@@ -247,3 +247,4 @@ cmd_import.configure = _import_configure
 from dossier.cli import image as _image  # noqa: E402,F401  (dossier export image)
 from dossier.cli import trade as _trade  # noqa: E402,F401  (dossier export trade)
 from dossier.cli import pdf as _pdf  # noqa: E402,F401  (registers 'export pdf')
+from dossier.cli import about  # noqa: E402,F401  (registers `dossier about`)
