@@ -38,9 +38,11 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
+    from dossier.ui.timeline_dock import install as install_timeline
     from dossier.ui.trade_panel import install as install_trade_panel
 
-    return [install_trade_panel]
+    # order matters: the trade panel links its x axis to the timeline's
+    return [install_timeline, install_trade_panel]
 
 
 def run_gui(db_arg: str | None) -> int:
