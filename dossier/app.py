@@ -38,11 +38,11 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
-    from dossier.ui.timeline_dock import install as install_timeline
+    from dossier.ui.timeline_dock import install as timeline
     from dossier.ui.trade_panel import install as install_trade_panel
+    from dossier.ui.forms.controller import install as install_editing
 
-    # order matters: the trade panel links its x axis to the timeline's
-    return [install_timeline, install_trade_panel]
+    return [timeline, install_trade_panel, install_editing]  # the timeline first: the trade panel links to window.timeline
 
 
 def run_gui(db_arg: str | None) -> int:

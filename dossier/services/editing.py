@@ -182,3 +182,33 @@ def kind_of_table(table: str) -> str:
 
 def merged_into(db: sqlite_utils.Database, ids: list[str]) -> dict[str, str]:
     return st.merged_targets(db, ids)
+
+
+def kind_columns(kind: str) -> tuple[str, ...]:
+    return KINDS[kind].column_names
+
+
+def cell_text(kind: str, column: str, value: Any) -> str:
+    """A stored (CSV-level) value as the text a form field holds."""
+    from dossier.services.changeset import canon
+
+    if value in (None, ""):
+        return ""
+    if column == "aliases":
+        return "|".join(f"{n}@{lang}" if lang else n for n, lang in value)
+    return canon(KINDS[kind], column, value)
+
+
+def _name_key(name: str) -> str:
+    import unicodedata
+
+    return "".join(ch for ch in unicodedata.normalize("NFKC", name).casefold() if ch.isalnum())
+
+
+def duplicates(db: sqlite_utils.Database, table: str, record_id: str, limit: int = 5) -> list[str]:
+    """Ids of other records that may be the same person / organisation: a name or other name in common
+    after ignoring case, spaces and hyphens ('Ri Kil-song' = 'Ri Kil Song').  Suggestions only."""
+    names = st.entity_names(db, table)
+    mine = {_name_key(n) for n in names.get(record_id, [])} - {""}
+    out = [other for other, ns in names.items() if other != record_id and mine & {_name_key(n) for n in ns}]
+    return out[:limit]

@@ -162,3 +162,22 @@ def record_history(db: sqlite_utils.Database, table: str, record_id: str) -> lis
         return out
     finally:
         copy.conn.close()
+
+
+def batch_lines(db: sqlite_utils.Database) -> list[str]:
+    """Every batch as one line, newest first: '#12 edit 2026-11-27 13:05 new event ... (undone ...)'."""
+    import json
+
+    out = []
+    for b in reversed(st.batch_rows(db)):
+        try:
+            counts = json.loads(b["counts"] or "{}")
+        except ValueError:
+            counts = {}
+        c = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+        when = b["started_at"].replace("T", " ").replace("+00:00", "")
+        line = f"#{b['id']} {b['kind']} {when}  {b['note']}" + (f"  [{c}]" if c else "")
+        if b["undone_at"]:
+            line += f"  (undone {b['undone_at'].replace('T', ' ').replace('+00:00', '')})"
+        out.append(line)
+    return out

@@ -232,3 +232,15 @@ def id_of(db: sqlite_utils.Database, table: str, rid: int) -> str | None:
         raise KeyError(table)
     r = db.conn.execute(f"SELECT id FROM {table} WHERE rid = ?", (rid,)).fetchone()
     return r[0] if r else None
+
+
+def entity_names(db: sqlite_utils.Database, table: str) -> dict[str, list[str]]:
+    """id -> display name and other names of every person or organisation."""
+    if table not in ENTITY_TABLES:
+        raise KeyError(table)
+    out: dict[str, list[str]] = {}
+    for i, name in db.conn.execute(f"SELECT id, name FROM {table}"):
+        out[i] = [name]
+    for ent, name in db.conn.execute(f"SELECT a.entity, a.name FROM alias a JOIN {table} t ON t.id = a.entity"):
+        out.setdefault(ent, []).append(name)
+    return out
