@@ -77,7 +77,7 @@ class HistoryDialog(QDialog):
         if not entries:
             self.tree.addTopLevelItem(QTreeWidgetItem(["", "", "no recorded changes", ""]))
         self.tree.expandAll()
-        for i, w in enumerate((150, 110, 380)):
+        for i, w in enumerate((170, 100, 420)):
             self.tree.setColumnWidth(i, w)
         lay.addWidget(self.tree, 1)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,6 +41,8 @@ class SearchCombo(QComboBox):
         self.setEditable(True)
         self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.setMaxVisibleItems(15)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(12)  # long labels must not widen the form
         self.keys: list[str] = []
         self.set_choices(choices, allow_empty=allow_empty)
         self.lineEdit().setPlaceholderText("type to search…")
@@ -164,6 +167,7 @@ class Field(QWidget):
         self._style(False)
         lay.addWidget(self.message)
         self.message.setVisible(bool(hint))
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         if isinstance(editor, QLineEdit):
             editor.textChanged.connect(lambda _t: self.changed.emit())
         elif isinstance(editor, QPlainTextEdit):

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QPushButton,
     QScrollArea,
     QTableWidget,
@@ -136,6 +135,7 @@ class RecordDialog(QDialog):
         outer = QVBoxLayout(self)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         body = QWidget(scroll)
         self.form = QFormLayout(body)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -361,4 +361,4 @@ def open_form(window_or_parent, db, kind: str, key: tuple | None, on_save, prese
     return RecordDialog(db, kind, existing=existing, preset=preset, on_save=on_save, parent=window_or_parent)
 
 
-__all__ = ["RecordDialog", "ParticipantsTable", "open_form", "Qt", "QLineEdit"]
+__all__ = ["RecordDialog", "ParticipantsTable", "open_form"]
