@@ -272,6 +272,7 @@ def test_timeline_double_click_creates_a_posting_there(window, qtbot):
     pos = _scene_point(plot, x, y)
     assert plot.row_at(plot.mapToScene(pos)) is None  # an empty spot
     qtbot.mouseDClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseRelease(plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)  # QTest's double click ends pressed
     ctl = window.editing
     qtbot.waitUntil(lambda: ctl.dialog is not None and ctl.dialog.objectName() == "new-at-dialog")
     at = ctl.dialog
