@@ -330,3 +330,26 @@ def test_dragging_a_bar_end_keeps_its_precision(window, qtbot):
     assert dlg2.date_text() == "2010-07"
     dlg2.accept()
     assert editing.record(db, "postings", ("ri-kil-song-embassy-advisor",))["end"] == "2010-07"
+
+
+def test_gui_import_is_one_undoable_step(window, qtbot, tmp_path):
+    db = window.session.db
+    ctl = window.editing
+    before = dump(db)
+    f = tmp_path / "events.csv"
+    f.write_text("id,kind,title,start,place,country,source\n"
+                 "cable-meeting,meeting,Meeting reported by cable,2020-02,Phnom Penh,KHM,seed-article\n"
+                 "cable-visit,visit,Visit reported by cable,2020-03~,Pyongyang,PRK,seed-article\n", encoding="utf-8")
+    done = []
+    runner = ctl.import_files([f], confirm=False)
+    runner.done.connect(done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=20000)
+    assert done[0] is not None and done[0].applied
+    assert editing.record(db, "events", ("cable-visit",))["start"] == "2020-03~"
+    assert any("Visit reported by cable" in window.browser.lists["event"].item(i).text()
+               for i in range(window.browser.lists["event"].count()))
+    assert ctl.stack.count() == 1 and ctl.stack.text(0) == "import events.csv"
+    ctl.stack.undo()
+    assert dump(db) == before
+    ctl.stack.redo()
+    assert editing.record(db, "events", ("cable-meeting",)) is not None

@@ -106,6 +106,31 @@ class EditController(QObject):
         self.after_change((table, survivor))
         return batch
 
+    def push_import(self, batch: int, paths: list, text: str) -> None:
+        """An import applied by the GUI's import action: one step (redo imports the same files again)."""
+        def again() -> int | None:
+            from dossier.services.importing import import_files
+
+            r = import_files(self.db, paths, backup=False)
+            if not r.applied:
+                raise RuntimeError("; ".join(str(e) for e in r.errors[:3]) or "the files no longer change anything")
+            return r.batch
+
+        self.stack.push(BatchCommand(self, text, again, batch))
+        self.after_change(None)
+
+    def import_files(self, paths: list | None = None, *, confirm: bool = True):
+        """File > Import CSV files…: plan, confirm, apply off the UI thread; one undo step."""
+        from dossier.ui.forms.importer import ImportRunner, import_dialog
+
+        if self._read_only():
+            return None
+        if paths is None:
+            return import_dialog(self)
+        runner = ImportRunner(self, list(paths), confirm=confirm)
+        runner.start()
+        return runner
+
     def failed(self, what: str, e: Exception) -> None:
         plain.message(self.window, f"{what} failed", f"{e}\n\nThe list of steps was cleared; the database is as "
                       "the last successful step left it.").exec()
@@ -394,6 +419,7 @@ def install(window) -> EditController:
     ctl.as_of_back = window.add_action("view", "&Back to now", ctl.back_to_now)
     ctl.as_of_back.setEnabled(False)
     window.database_changed.connect(ctl._database_changed)
+    ctl.edit_actions.append(window.add_action("file", "&Import CSV files…", ctl.import_files, "Ctrl+I"))
     # browser: context menus
     for lw in window.browser.lists.values():
         lw.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
