@@ -34,6 +34,7 @@ class _Worker(QObject):
             db = open_database(self.db_path)  # one connection per thread
         except Exception as e:  # noqa: BLE001 - reported to the user
             self.finished.emit(None, str(e))
+            QThread.currentThread().quit()
             return
         try:
             report = import_files(db, self.paths, dry_run=self.dry_run, progress=progress)
@@ -44,6 +45,7 @@ class _Worker(QObject):
             self.finished.emit(None, str(e))
         finally:
             close_database(db)
+            QThread.currentThread().quit()  # the runner continues on the UI thread when the thread ends
 
 
 def summary(report) -> str:
@@ -61,6 +63,7 @@ class ImportRunner(QObject):
         super().__init__(ctl)
         self.ctl, self.paths, self.confirm = ctl, paths, confirm
         self.thread: QThread | None = None
+        self._result: tuple = (None, "the import did not run")
         self.worker: _Worker | None = None
         self.dialog = QProgressDialog("Reading…", "Cancel", 0, 1000, ctl.window)
         self.dialog.setWindowTitle("Import CSV")
@@ -76,9 +79,12 @@ class ImportRunner(QObject):
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.progress.connect(self._progress)
-        self.worker.finished.connect(then)
-        self.worker.finished.connect(self.thread.quit)
+        self.worker.finished.connect(self._store)  # queued: arrives before the thread's `finished`
+        self.thread.finished.connect(lambda: then(*self._result))
         self.thread.start()
+
+    def _store(self, report, error: str) -> None:
+        self._result = (report, error)
 
     def _cancel(self) -> None:
         if self.worker is not None:
@@ -91,7 +97,7 @@ class ImportRunner(QObject):
 
     def _wait(self) -> None:
         if self.thread is not None:
-            self.thread.wait()
+            self.thread.wait()  # it has finished; this only joins it
 
     def _planned(self, report, error: str) -> None:
         self._wait()
