@@ -38,11 +38,13 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
+    from dossier.ui.forms.controller import install as install_editing
+    from dossier.ui.print_dossier import install as install_print_dossier
     from dossier.ui.timeline_dock import install as timeline
     from dossier.ui.trade_panel import install as install_trade_panel
-    from dossier.ui.forms.controller import install as install_editing
 
-    return [timeline, install_trade_panel, install_editing]  # the timeline first: the trade panel links to window.timeline
+    # the timeline first: the trade panel links to window.timeline
+    return [timeline, install_trade_panel, install_print_dossier, install_editing]
 
 
 def run_gui(db_arg: str | None) -> int:

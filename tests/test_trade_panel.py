@@ -135,10 +135,11 @@ def test_shares_the_timeline_x_axis_when_there_is_one(window, qtbot):
 
 
 def test_dock_hideable_and_exports(window, qtbot, tmp_path):
-    assert window.trade_dock.isVisible()
-    window.trade_dock.toggleViewAction().trigger()
-    assert not window.trade_dock.isVisible()
-    window.trade_dock.toggleViewAction().trigger()
+    assert window.trade_panel.isVisible()
+    window.trade_toggle.trigger()
+    assert not window.trade_panel.isVisible()
+    window.trade_toggle.trigger()
+    assert window.trade_panel.isVisible()
     png, csv_ = tmp_path / "c.png", tmp_path / "c.csv"
     window.trade_panel.export_png(png)
     from PySide6.QtGui import QImage

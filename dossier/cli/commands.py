@@ -179,4 +179,5 @@ def cmd_import(args: argparse.Namespace) -> int:
 cmd_import.configure = _import_configure
 from dossier.cli import image as _image  # noqa: E402,F401  (dossier export image)
 from dossier.cli import trade as _trade  # noqa: E402,F401  (dossier export trade)
+from dossier.cli import pdf as _pdf  # noqa: E402,F401  (registers 'export pdf')
 from dossier.cli import history as _history  # noqa: E402,F401  (dossier history, dossier export snapshot)

@@ -189,6 +189,7 @@ class TradeChart(QWidget):
             self.quoted_item = pg.ScatterPlotItem(x=[p[0] for p in pts], y=[p[1] for p in pts], data=[p[2].id for p in pts],
                                                   symbol="star", size=20, pen=pg.mkPen("#7a0010", width=1.2),
                                                   brush=pg.mkBrush(QUOTE_COLOUR))
+            self.quoted_item.setZValue(100)  # above event lines and their labels
             self.plot.addItem(self.quoted_item)
             self.legend.addItem(self.quoted_item, "quoted by the press (sourced; not a statistic)")
         g = [q for q in view.quoted if q.measure == "growth" and q.value is not None]
@@ -225,7 +226,8 @@ class TradeChart(QWidget):
             title = e.title[:38] + ("…" if len(e.title) > 38 else "")
             line = pg.InfiniteLine(pos=(x0 + x1) / 2, angle=90, movable=False,
                                    pen=pg.mkPen(EVENT_COLOUR, width=1.5, style=Qt.PenStyle.DashLine),
-                                   label=f"{e.start} {title}",
+                                   # InfLineLabel runs str.format on its text: braces from data are doubled
+                                   label=f"{e.start} {title}".replace("{", "{{").replace("}", "}}"),
                                    labelOpts={"position": 0.95 - 0.09 * (i % 6), "color": "#333",
                                               "anchors": [(1, 0.5), (1, 0.5)], "fill": (255, 255, 255, 200)})
             self.plot.addItem(line)

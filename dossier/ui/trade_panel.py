@@ -1,4 +1,4 @@
-"""The linked trade panel: a bottom dock with a pair picker, a display-currency picker, the trade chart
+"""The linked trade panel: under the timeline (or a bottom dock without one), with a pair picker, a display-currency picker, the trade chart
 (on the timeline's time axis when there is a timeline) and a commodity tab.
 
 Links: `window.year_highlighted(year)` highlights a year; `window.record_selected('event', id)` picks the
@@ -10,11 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QMessageBox,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -227,12 +229,17 @@ class TradePanel(QWidget):
 
 
 def install(window) -> TradePanel:  # noqa: ANN001 - MainWindow
+    """Place the panel directly under the timeline (a vertical splitter in the central area, so both
+    plots have the same width and the same time range); without a timeline, a bottom dock."""
     panel = TradePanel(window)
     window.trade_panel = panel
-    window.trade_dock = window.add_feature_dock("Trade", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
-    window.trade_dock.setObjectName("dock-trade")
-    if not window.settings.get("window/state"):
-        window.resizeDocks([window.trade_dock], [max(380, window.height() // 2)], Qt.Orientation.Vertical)
+    window.trade_dock = None
+    if not _place_under_timeline(window, panel):
+        window.trade_dock = window.add_feature_dock("Trade", panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        window.trade_dock.setObjectName("dock-trade")
+        window.trade_toggle = window.trade_dock.toggleViewAction()
+        if not window.settings.get("window/state"):
+            window.resizeDocks([window.trade_dock], [max(380, window.height() // 2)], Qt.Orientation.Vertical)
     link_to_timeline(window, panel)
     QTimer.singleShot(0, lambda: link_to_timeline(window, panel))  # the timeline may be installed after us
     window.year_highlighted.connect(panel.on_year_highlighted)
@@ -241,6 +248,33 @@ def install(window) -> TradePanel:  # noqa: ANN001 - MainWindow
     window.add_action("file", "Export trade chart as PNG…", lambda: panel.export_dialog("png"))
     window.add_action("file", "Export trade table as CSV…", lambda: panel.export_dialog("csv"))
     return panel
+
+
+def _place_under_timeline(window, panel: TradePanel) -> bool:  # noqa: ANN001 - MainWindow
+    timeline = getattr(window, "timeline", None)
+    if timeline is None or window.centralWidget() is not timeline:
+        return False
+    central = window.takeCentralWidget()  # not deleted: it moves into the splitter
+    split = QSplitter(Qt.Orientation.Vertical, window)
+    split.setObjectName("timeline-trade-splitter")
+    split.setChildrenCollapsible(False)
+    split.addWidget(central)
+    split.addWidget(panel)
+    split.setStretchFactor(0, 3)
+    split.setStretchFactor(1, 2)
+    window.setCentralWidget(split)
+    window.trade_splitter = split
+    # the timeline's lane column and the chart's left axis get the same width: same x range on screen
+    lane_w = timeline.plot_item.getAxis("left").width()
+    for p in (panel.chart.plot, panel.chart.growth):
+        p.getAxis("left").setWidth(int(lane_w))
+    toggle = QAction("Trade panel", window)
+    toggle.setCheckable(True)
+    toggle.setChecked(True)
+    toggle.toggled.connect(panel.setVisible)
+    window.view_menu.addAction(toggle)
+    window.trade_toggle = toggle
+    return True
 
 
 def link_to_timeline(window, panel: TradePanel) -> bool:  # noqa: ANN001 - MainWindow
