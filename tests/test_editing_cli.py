@@ -44,3 +44,42 @@ def test_history_and_as_of_snapshot(sample_db_path, tmp_path, capsys):
     assert "second-meeting,meeting,Second meeting,2019-12-02" in (now / "events.csv").read_text("utf-8-sig")
     assert main(["export", "snapshot", "--db", str(sample_db_path), "--as-of", "yesterday", "-o", str(now)]) == 1
     assert "not a date" in capsys.readouterr().err
+
+
+def test_pdf_as_of_shows_the_record_as_it_stood(qapp, sample_db_path, tmp_path):
+    """`dossier export pdf --as-of` before an edit: the posting as it stood, the new event absent."""
+    import re
+
+    import pypdf
+
+    db = open_database(sample_db_path)
+    try:  # the sample was loaded long ago (set-up): only today's edits are after the as-of date
+        db.conn.execute("UPDATE import_batch SET started_at = '2020-01-01T09:00:00+00:00', "
+                        "finished_at = '2020-01-01T09:00:01+00:00' WHERE kind = 'sample'")
+        rec = editing.record(db, "postings", ("ri-kil-song-embassy-advisor",))
+        vals = {c: validate_cell("postings", c, editing.cell_text("postings", c, rec.get(c)))[0]
+                for c in editing.kind_columns("postings") if c != "source"}
+        vals["end"] = validate_cell("postings", "end", "2010")[0]
+        vals.update(source=["seed-article"], quote=rec["quote"])
+        editing.apply(db, [editing.EditRow("postings", vals)], "end 2010")
+        ev = {c: validate_cell("events", c, t)[0] for c, t in
+              {"id": "later-meeting", "kind": "meeting", "title": "Meeting added today", "start": "2019-12"}.items()}
+        ev.update(source=["seed-article"], quote="")
+        editing.apply(db, [editing.EditRow("events", ev),
+                           editing.EditRow("participants", {"event": "later-meeting", "participant": "ri-kil-song",
+                                                            "role": "guest", "source": ["seed-article"]})], "new")
+    finally:
+        close_database(db)
+
+    def text(as_of: str | None) -> str:
+        out = tmp_path / f"ri-{as_of}.pdf"
+        args = ["export", "pdf", "--db", str(sample_db_path), "--person", "ri-kil-song", "-o", str(out),
+                "--no-charts"] + (["--as-of", as_of] if as_of else [])
+        assert main(args) == 0
+        return re.sub(r"\s+", " ", " ".join(p.extract_text() or "" for p in pypdf.PdfReader(str(out)).pages))
+
+    yesterday = (_dt.date.today() - _dt.timedelta(days=1)).isoformat()
+    then, now = text(yesterday), text(None)
+    assert re.search(r"Advisor\s*\[\d+\].*2004 2008 ended", then) and "Meeting added today" not in then
+    assert "left out" not in then  # reconstructed, not approximated
+    assert re.search(r"Advisor\s*\[\d+\].*2004 2010 ended", now) and "Meeting added today" in now
