@@ -353,3 +353,13 @@ def test_gui_import_is_one_undoable_step(window, qtbot, tmp_path):
     assert dump(db) == before
     ctl.stack.redo()
     assert editing.record(db, "events", ("cable-meeting",)) is not None
+
+
+def test_closing_while_showing_past_data_closes_the_real_database(window, qtbot):
+    real = window.session
+    assert window.editing.show_as_of("2999-01-01")
+    assert window.session is not real
+    window.close()
+    assert window.session is real
+    with pytest.raises(Exception):
+        real.db.conn.execute("SELECT 1")  # closed by the window, after switching back

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -152,6 +152,11 @@ class EditController(QObject):
         if self.window.session is not self.session and self.real_session is None:
             self.session = self.window.session  # another database was opened: its own history
             self.stack.clear()
+
+    def eventFilter(self, obj, ev) -> bool:  # noqa: N802 - Qt API
+        if obj is self.window and ev.type() == QEvent.Type.Close and self.real_session is not None:
+            self.back_to_now()  # the window closes (and checkpoints) the real database, not the copy
+        return False
 
     # --- the selected record --------------------------------------------------------------------
     def selected(self) -> tuple[str, str] | None:
@@ -387,6 +392,7 @@ def install(window) -> EditController:
 
     ctl = EditController(window)
     window.editing = ctl
+    window.installEventFilter(ctl)
     edit = window.menus["edit"]
     undo = ctl.stack.createUndoAction(window, "&Undo")
     undo.setShortcut(QKeySequence("Ctrl+Z"))
