@@ -340,19 +340,20 @@ def test_gui_import_is_one_undoable_step(window, qtbot, tmp_path):
     f.write_text("id,kind,title,start,place,country,source\n"
                  "cable-meeting,meeting,Meeting reported by cable,2020-02,Phnom Penh,KHM,seed-article\n"
                  "cable-visit,visit,Visit reported by cable,2020-03~,Pyongyang,PRK,seed-article\n", encoding="utf-8")
-    done = []
-    runner = ctl.import_files([f], confirm=False)
-    runner.done.connect(done.append)
-    qtbot.waitUntil(lambda: bool(done), timeout=20000)
-    assert done[0] is not None and done[0].applied
+    dialog = window.import_feature.review([f])  # issue 5's change-set review
+    qtbot.waitUntil(lambda: dialog.report is not None and not dialog.worker.isRunning(), timeout=20000)
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: ctl.stack.count() == 1, timeout=20000)
     assert editing.record(db, "events", ("cable-visit",))["start"] == "2020-03~"
-    assert any("Visit reported by cable" in window.browser.lists["event"].item(i).text()
-               for i in range(window.browser.lists["event"].count()))
-    assert ctl.stack.count() == 1 and ctl.stack.text(0) == "import events.csv"
+    assert ctl.stack.text(0) == "import events.csv"
+    batch = ctl.stack.command(0).batch
+    after = dump(db, {batch})
     ctl.stack.undo()
     assert dump(db) == before
+    assert not any("Visit reported by cable" in window.browser.lists["event"].item(i).text()
+                   for i in range(window.browser.lists["event"].count()))
     ctl.stack.redo()
-    assert editing.record(db, "events", ("cable-meeting",)) is not None
+    assert dump(db, {ctl.stack.command(0).batch}) == after
 
 
 def test_closing_while_showing_past_data_closes_the_real_database(window, qtbot):

@@ -106,30 +106,42 @@ class EditController(QObject):
         self.after_change((table, survivor))
         return batch
 
-    def push_import(self, batch: int, paths: list, text: str) -> None:
-        """An import applied by the GUI's import action: one step (redo imports the same files again)."""
+    def push_import(self, batch: int, paths: list, opts, text: str, *, refresh: bool = True) -> None:
+        """An import applied in the GUI (issue 5's File > Import CSV…): one step; undo = the journal's undo
+        of its batch, redo = the same files imported again with the same options."""
         def again() -> int | None:
             from dossier.services.importing import import_files
 
-            r = import_files(self.db, paths, backup=False)
+            r = import_files(self.db, paths, opts, backup=False)
             if not r.applied:
                 raise RuntimeError("; ".join(str(e) for e in r.errors[:3]) or "the files no longer change anything")
             return r.batch
 
         self.stack.push(BatchCommand(self, text, again, batch))
-        self.after_change(None)
+        if refresh:
+            self.after_change(None)
 
-    def import_files(self, paths: list | None = None, *, confirm: bool = True):
-        """File > Import CSV files…: plan, confirm, apply off the UI thread; one undo step."""
-        from dossier.ui.forms.importer import ImportRunner, import_dialog
+    def hook_import(self, feature) -> None:
+        """Every import applied through the import feature's review dialog becomes a step here; an import
+        undone outside the stack (Edit > Undo last import) clears the steps, which no longer hold."""
+        review, undone = feature.review, feature._undone
 
-        if self._read_only():
-            return None
-        if paths is None:
-            return import_dialog(self)
-        runner = ImportRunner(self, list(paths), confirm=confirm)
-        runner.start()
-        return runner
+        def review_with_step(files):
+            dlg = review(files)
+            dlg.applied.connect(lambda report, files=list(files), dlg=dlg: self.push_import(
+                report.batch, files, dlg._current_opts(), "import " + ", ".join(p.name for p in files),
+                refresh=False))
+            return dlg
+
+        def undone_outside(result):
+            undone(result)
+            if self.stack.count():
+                self.stack.clear()
+                self.window.statusBar().showMessage(f"Undid import batch {result[0]}; the list of edit steps "
+                                                    "was cleared (it no longer matches the data)")
+
+        feature.review = review_with_step
+        feature._undone = undone_outside  # undo_last() connects the worker to it when it runs
 
     def failed(self, what: str, e: Exception) -> None:
         plain.message(self.window, f"{what} failed", f"{e}\n\nThe list of steps was cleared; the database is as "
@@ -425,7 +437,8 @@ def install(window) -> EditController:
     ctl.as_of_back = window.add_action("view", "&Back to now", ctl.back_to_now)
     ctl.as_of_back.setEnabled(False)
     window.database_changed.connect(ctl._database_changed)
-    ctl.edit_actions.append(window.add_action("file", "&Import CSV files…", ctl.import_files, "Ctrl+I"))
+    if getattr(window, "import_feature", None) is not None:
+        ctl.hook_import(window.import_feature)
     # browser: context menus
     for lw in window.browser.lists.values():
         lw.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
