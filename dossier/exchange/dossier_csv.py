@@ -318,9 +318,9 @@ def _rows(p: Path, kind: Kind, info: CsvFile, records: Iterator[tuple[int, list[
             continue
         deleted = bool(values.pop("deleted", False))
         if not deleted:
-            s, e = values.get("start"), values.get("end")
-            if isinstance(s, dates.PartialDate) and isinstance(e, dates.PartialDate) and e.latest < s.earliest:
-                problems.append(Problem(name, line, "end", f"end {e.text} is before start {s.text}"))
+            sp = span_problem(values)  # the same rule as the editing forms
+            if sp:
+                problems.append(Problem(name, line, sp[0], sp[1]))
                 continue
         yield Row(kind, name, line, values, deleted, warns)
 
