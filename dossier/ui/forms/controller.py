@@ -16,12 +16,11 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QHBoxLayout,
     QInputDialog,
     QListWidget,
     QMenu,
     QMessageBox,
-    QPushButton,
+    QToolBar,
     QUndoView,
     QVBoxLayout,
     QWidget,
@@ -453,16 +452,15 @@ def install(window) -> EditController:
         box = QWidget()
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
-        row = QHBoxLayout()
+        bar = QToolBar(box)  # a tool bar folds into a menu when narrow: the dock never forces width
+        bar.setObjectName("details-tools")
         for name, text, fn in (("details-edit", "Edit…", ctl.edit_record), ("details-history", "History…",
                                                                                ctl.history_dialog),
                                ("details-delete", "Delete…", ctl.delete_record)):
-            b = QPushButton(text, box)
-            b.setObjectName(name)
-            b.clicked.connect(lambda _=False, fn=fn: on_selected(fn)())
-            row.addWidget(b)
-        row.addStretch(1)
-        lay.addLayout(row)
+            a = bar.addAction(text)
+            a.setObjectName(name)
+            a.triggered.connect(lambda _=False, fn=fn: on_selected(fn)())
+        lay.addWidget(bar)
         lay.addWidget(details, 1)
         dock.setWidget(box)
     # timeline gestures
