@@ -200,6 +200,8 @@ def test_history_dialog_shows_the_change(window, qtbot):
     assert "start: 2019 -> 2019-11" in text
     assert "source: seed-article|khmer-times -> seed-article|khmer-times|phnom-penh-post" in text
     assert "edit" in text and "first recorded" in text
+    top = h.tree.topLevelItem(0)  # newest first: this edit, with the sources the record has after it
+    assert top.text(2) == "changed" and top.text(3) == "seed-article, khmer-times, phnom-penh-post"
     items = h.tree.findItems("start: 2019 -> 2019-11", Qt.MatchFlag.MatchRecursive, 2)
     assert items and h.tree.visualItemRect(items[0]).height() > 0
 

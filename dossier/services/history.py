@@ -48,6 +48,7 @@ class Entry:
     op: str  # created, changed, deleted, first recorded
     changes: list[tuple[str, str, str]] = field(default_factory=list)  # (field, old, new)
     files: list[str] = field(default_factory=list)
+    sources: str = ""  # the record's sources after this change ('a|b'), '' when deleted
 
     def lines(self) -> list[str]:
         return [f"{f}: {o or '—'} -> {n or '—'}" for f, o, n in self.changes]
@@ -129,14 +130,15 @@ def _diff(before: dict[str, str] | None, after: dict[str, str] | None) -> list[t
     return [(k, b.get(k, ""), a.get(k, "")) for k in dict.fromkeys([*b, *a]) if b.get(k, "") != a.get(k, "")]
 
 
-def _entry(b: dict[str, Any], op: str, changes: list[tuple[str, str, str]]) -> Entry:
+def _entry(b: dict[str, Any], op: str, changes: list[tuple[str, str, str]], after: dict[str, str] | None = None
+           ) -> Entry:
     import json
 
     try:
         files = [f.get("name", "") for f in json.loads(b["files"] or "[]")]
     except (ValueError, AttributeError):
         files = []
-    return Entry(b["id"], b["started_at"], b["kind"], b["note"], op, changes, files)
+    return Entry(b["id"], b["started_at"], b["kind"], b["note"], op, changes, files, (after or {}).get("source", ""))
 
 
 def record_history(db: sqlite_utils.Database, table: str, record_id: str) -> list[Entry]:
@@ -151,13 +153,13 @@ def record_history(db: sqlite_utils.Database, table: str, record_id: str) -> lis
         for b in reversed(batches):
             if not (b["journalled"] and b["kind"] in UNDOABLE):
                 if after is not None:  # the earliest state known: written by this (or an earlier) batch
-                    out.append(_entry(b, "first recorded", _diff(None, after)))
+                    out.append(_entry(b, "first recorded", _diff(None, after), after))
                 return out
             _undo_on_copy(copy, b)
             before = snapshot(copy, table, record_id)
             if before != after:
                 op = "created" if before is None else "deleted" if after is None else "changed"
-                out.append(_entry(b, op, _diff(before, after)))
+                out.append(_entry(b, op, _diff(before, after), after))
             after = before
         return out
     finally:

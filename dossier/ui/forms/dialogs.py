@@ -54,30 +54,31 @@ class HistoryDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("history-dialog")
         self.setWindowTitle(f"History of {title}")
-        self.resize(820, 480)
+        self.resize(1000, 480)
         lay = QVBoxLayout(self)
         lay.addWidget(plain.label(f"History of {title} (newest first; from the change journal)", self))
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("history")
-        self.tree.setColumnCount(4)
-        self.tree.setHeaderLabels(["When (UTC)", "Batch", "What", "Note / files"])
+        self.tree.setColumnCount(5)
+        self.tree.setHeaderLabels(["When (UTC)", "Batch", "What", "Sources after", "Note / files"])
         self.tree.setWordWrap(True)
         for e in entries:
             when = e.at.replace("T", " ").replace("+00:00", "")
             note = e.note or ", ".join(e.files)
-            top = QTreeWidgetItem([when, f"#{e.batch} {e.kind}", e.op, note])
-            for i, t in enumerate((when, f"#{e.batch} {e.kind}", e.op, note)):
+            cols = (when, f"#{e.batch} {e.kind}", e.op, e.sources.replace("|", ", "), note)
+            top = QTreeWidgetItem(list(cols))
+            for i, t in enumerate(cols):
                 top.setToolTip(i, plain.tooltip(t))
             for line in e.lines():
-                child = QTreeWidgetItem(["", "", line, ""])
+                child = QTreeWidgetItem(["", "", line, "", ""])
                 child.setFirstColumnSpanned(False)
                 child.setToolTip(2, plain.tooltip(line))
                 top.addChild(child)
             self.tree.addTopLevelItem(top)
         if not entries:
-            self.tree.addTopLevelItem(QTreeWidgetItem(["", "", "no recorded changes", ""]))
+            self.tree.addTopLevelItem(QTreeWidgetItem(["", "", "no recorded changes", "", ""]))
         self.tree.expandAll()
-        for i, w in enumerate((170, 100, 420)):
+        for i, w in enumerate((165, 95, 400, 190)):
             self.tree.setColumnWidth(i, w)
         lay.addWidget(self.tree, 1)
         bb = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
@@ -88,7 +89,7 @@ class HistoryDialog(QDialog):
         out = []
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
-            out.append(" | ".join(top.text(c) for c in range(4)))
+            out.append(" | ".join(top.text(c) for c in range(5)))
             out += ["    " + top.child(j).text(2) for j in range(top.childCount())]
         return "\n".join(out)
 
