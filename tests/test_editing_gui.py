@@ -366,3 +366,35 @@ def test_closing_while_showing_past_data_closes_the_real_database(window, qtbot)
     assert window.session is real
     with pytest.raises(Exception):
         real.db.conn.execute("SELECT 1")  # closed by the window, after switching back
+
+
+def test_reachable_from_browser_menu_details_tools_and_edit_menu(window, qtbot):
+    ctl = window.editing
+    people = window.browser.lists["person"]
+    row = next(i for i in range(people.count()) if people.item(i).text().startswith("Ri Kil Song"))
+    from dossier.ui.main_window import ROLE_REF
+
+    menu = ctl.record_menu(people, tuple(people.item(row).data(ROLE_REF)))
+    texts = [a.text() for a in menu.actions() if a.text()]
+    assert texts == ["Edit…", "History…", "Merge another record into this one…", "Delete…"]
+    menu.actions()[0].trigger()
+    assert ctl.dialog.objectName() == "form-people" and ctl.dialog.fields["id"].text() == "ri-kil-song"
+    assert ctl.dialog.fields["native_name"].text() == "리길성"
+    ctl.dialog.reject()
+    # the details panel's tool bar acts on the shown record
+    window.select_record("event", "ri-sokhonn-meeting-2019")
+    from PySide6.QtWidgets import QToolBar
+
+    bar = window.details_dock.widget().findChild(QToolBar, "details-tools")
+    edit = next(a for a in bar.actions() if a.objectName() == "details-edit")
+    edit.trigger()
+    assert ctl.dialog.objectName() == "form-events" and ctl.dialog.fields["title"].text() == "Ri Kil Song meets Prak Sokhonn"
+    ctl.dialog.reject()
+    # Edit > New … for every kind of fact, and the undo/redo pair
+    names = [a.text() for a in window.menus["edit"].actions()]
+    for t in ("New &person…", "New &organisation…", "New po&sting…", "New &event…", "New &relation…",
+              "New s&tatement…", "New &quoted figure…", "New trade &row…", "New so&urce…", "History of &edits…"):
+        assert t in names, t
+    new_figure = next(a for a in window.menus["edit"].actions() if a.text() == "New &quoted figure…")
+    new_figure.trigger()
+    assert ctl.dialog.objectName() == "form-figures" and "unit" in ctl.dialog.fields
