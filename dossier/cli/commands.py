@@ -11,13 +11,16 @@ from dossier.cli.main import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, command, db_arg
 from dossier.domain.kinds import KINDS, ORDER
 
 
-def _open(path: str):
+def _open(path: str, purpose: str | None = None):
+    from dossier.cli.safety import open_for_write, report_open_failure
     from dossier.services.database import StorageError, open_database
 
+    if purpose:  # a write: one Dossier per database, and a report of an interrupted import
+        return open_for_write(path, purpose)
     try:
         return open_database(resolve_path(path))
     except StorageError as e:
-        err(str(e))
+        report_open_failure(resolve_path(path), e)
         return None
 
 
@@ -51,11 +54,14 @@ def _check_configure(p: argparse.ArgumentParser) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     from dossier.services.database import StorageError, check, close_database, connect_for_check
 
+    from dossier.cli.safety import report_interrupted, report_open_failure
+
     try:
         db = connect_for_check(resolve_path(args.db))
     except StorageError as e:
-        err(str(e))
+        report_open_failure(resolve_path(args.db), e)
         return EXIT_REJECTED
+    report_interrupted(db, resolve_path(args.db))
     result = check(db)
     close_database(db)
     for m in result.messages:
@@ -146,13 +152,18 @@ def cmd_import(args: argparse.Namespace) -> int:
         if "://" in f:
             err(f"{f}: only local files can be imported")
             return EXIT_REJECTED
-    db = _open(args.db)
+    from dossier.services.database import StorageError
+
+    db = _open(args.db, "dossier import")
     if db is None:
         return EXIT_REJECTED
     opts = Options(encoding=args.encoding, dayfirst=args.dayfirst, monthfirst=args.monthfirst,
                    decimal_comma=args.decimal_comma)
     try:
         report = import_files(db, args.files, opts, dry_run=args.dry_run)
+    except StorageError as e:  # disk full, read-only ...: rolled back
+        err(str(e))
+        return EXIT_REJECTED
     finally:
         close_database(db)
     if args.json:
@@ -177,3 +188,4 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 cmd_import.configure = _import_configure
+from dossier.cli import safety  # noqa: E402,F401  (backup, restore)

@@ -238,7 +238,9 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
     if progress:
         progress(len(files), len(files) + 1, "applying")
     now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-    with atomic(db):
+    from dossier.services.recovery import import_guard  # verified backup + crash journal (issue 7)
+
+    with import_guard(db, file_info), atomic(db):
         batch = records.new_batch(db, batch_kind, now, json.dumps(file_info, ensure_ascii=False), note)
         for row, change, existing in steps:
             if change.op in ("unchanged", "missing"):
