@@ -54,7 +54,7 @@ def _check_configure(p: argparse.ArgumentParser) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     from dossier.services.database import StorageError, check, close_database, connect_for_check
 
-    from dossier.cli.safety import report_interrupted, report_open_failure
+    from dossier.cli.safety import report_interrupted, report_offer, report_open_failure
 
     try:
         db = connect_for_check(resolve_path(args.db))
@@ -66,6 +66,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     close_database(db)
     for m in result.messages:
         print(m if result.ok else f"{args.db}: {m}", file=sys.stdout if result.ok else sys.stderr)
+    if not result.ok:
+        report_offer(resolve_path(args.db))
     return EXIT_OK if result.ok else EXIT_REJECTED
 
 

@@ -35,6 +35,15 @@ def report_open_failure(p: Path, e: BaseException) -> None:
         err(hint)
 
 
+def report_offer(p: Path) -> None:
+    """After a failed check: name the newest verified backup."""
+    from dossier.services import recovery
+
+    hint = recovery.offer_text(p, RuntimeError("check failed"))
+    if hint:
+        err(hint)
+
+
 def report_interrupted(db, p: Path) -> None:
     """For read-only commands (check): report an interrupted import if no other Dossier is running."""
     from dossier.services import recovery

@@ -26,7 +26,7 @@ __all__ = ["BackupError", "BackupInfo", "backup_dir", "backup_before", "backup_n
 
 KEEP_LAST = 10
 KEEP_DAYS = 7
-_NAME = re.compile(r"^(?P<stem>.+?)-(?P<reason>[a-z0-9-]+?)-(?P<stamp>\d{8}T\d{6}(?:\d{6})?Z)\.db$")
+_NAME = re.compile(r"^(?P<reason>[a-z0-9-]+?)-(?P<stamp>\d{8}T\d{6}(?:\d{6})?Z)\.db$")  # after '<stem>-'
 # (connection id, total_changes, data_version) -> the backup made for that state (see backup_before)
 _LAST: dict[tuple[int, str], tuple[int, int, Path]] = {}
 
@@ -68,9 +68,10 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
     d = backup_dir(db_path)
     out = []
     if d.is_dir():
+        prefix = f"{db_path.stem}-"
         for f in d.iterdir():
-            m = _NAME.match(f.name)
-            if m and m["stem"] == db_path.stem and f.is_file():
+            m = _NAME.match(f.name[len(prefix):]) if f.name.startswith(prefix) else None
+            if m and f.is_file():
                 out.append(BackupInfo(f, m["reason"], _parse_stamp(m["stamp"])))
     out.sort(key=lambda b: (b.made, b.path.name), reverse=True)
     return out

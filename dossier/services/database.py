@@ -10,7 +10,7 @@ import sqlite_utils
 from dossier.domain.kinds import ORDER
 from dossier.paths import db_dir
 from dossier.storage import migrations
-from dossier.storage.connection import DamagedDatabase, StorageError, check_readonly, close, connect, precheck_file
+from dossier.storage.connection import DamagedDatabase, StorageError, close, connect, precheck_file, readonly_probe
 from dossier.storage import health
 
 __all__ = ["StorageError", "open_database", "create_database", "sample_files", "check", "close_database",
@@ -32,9 +32,11 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
         raise StorageError(f"{p}: no such database file")
     refuse_network_share(p)
     precheck_file(p)
-    problems = check_readonly(p)
-    if problems:
-        raise DamagedDatabase(f"{p}: the database is damaged ({problems[0]}); it was left as it is")
+    with readonly_probe(p) as ro:  # refuse damaged, foreign and newer files before writing anything
+        problems = health.quick_check(ro)
+        if problems:
+            raise DamagedDatabase(f"{p}: the database is damaged ({problems[0]}); it was left as it is")
+        migrations.check_openable(ro, p)
     db = connect(p)
     try:
         problems = health.quick_check(db)
@@ -97,6 +99,8 @@ def connect_for_check(path: str | Path) -> sqlite_utils.Database:
     if not p.exists():
         raise StorageError(f"{p}: no such database file")
     precheck_file(p)
+    with readonly_probe(p) as ro:
+        migrations.check_openable(ro, p)
     db = connect(p)
     try:
         migrations.check_openable(db, p)

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from dossier.storage.connection import StorageError
 
-class BackupError(Exception):
-    pass
+
+class BackupError(StorageError):
+    """No backup (or restore) was made; the database is unchanged."""
 
 
 APPLICATION_ID = 0x444F5353  # the same 'DOSS' as storage.migrations (kept here to avoid an import cycle)
@@ -160,6 +162,12 @@ def backup_to(db: sqlite_utils.Database, target: Path) -> Path:
             raise BackupError(f"backup {target} failed its integrity check: {ok}")
         if table_counts(dst) != table_counts(src):
             raise BackupError(f"backup {target} does not hold the same rows as the database")
+    except sqlite3.Error as e:
+        dst.close()
+        tmp.unlink(missing_ok=True)
+        full = "full" in str(e).lower()
+        raise BackupError(f"no backup could be made in {target.parent}: "
+                          + ("the disk is full" if full else str(e)) + "; the database was not changed") from e
     except BaseException:
         dst.close()
         tmp.unlink(missing_ok=True)

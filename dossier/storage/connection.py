@@ -104,20 +104,16 @@ def precheck_file(p: Path) -> None:
                               "left as it is")
 
 
-def check_readonly(p: Path) -> list[str]:
-    """quick_check through a read-only connection (nothing written to the file)."""
+@contextlib.contextmanager
+def readonly_probe(p: Path) -> Iterator[sqlite_utils.Database]:
+    """A read-only connection for checks before anything is written (nothing is written to the file;
+    the empty -wal/-shm a read-only connection may create are removed again)."""
     created = [x for x in (p.with_name(p.name + "-wal"), p.with_name(p.name + "-shm")) if not x.exists()]
+    db = connect(p, readonly=True)
     try:
-        conn = sqlite3.connect(f"file:{_uri_path(p)}?mode=ro", uri=True, isolation_level=None)
-    except sqlite3.Error as e:
-        return [str(e)]
-    try:
-        rows = [r[0] for r in conn.execute("PRAGMA quick_check")]
-        return [] if rows == ["ok"] else rows
-    except sqlite3.DatabaseError as e:
-        return [str(e)]
+        yield db
     finally:
-        conn.close()
+        db.conn.close()
         for x in created:  # a read-only connection cannot remove the files it created
             with contextlib.suppress(OSError):
                 if x.exists() and (x.name.endswith("-shm") or x.stat().st_size == 0):
