@@ -38,14 +38,15 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
-    return []
+    from dossier.ui.safety import install as safety_install  # backups, restore, crash notices (issue 7)
+
+    return [safety_install]
 
 
 def run_gui(db_arg: str | None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from dossier.services.database import StorageError
-    from dossier.ui import plain
     from dossier.ui.fonts import register_fonts
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -56,8 +57,11 @@ def run_gui(db_arg: str | None) -> int:
     try:
         win = build_window(path, create)
     except StorageError as e:
-        plain.message(None, "Dossier cannot open the database", str(e)).exec()
+        from dossier.ui.safety import offer_recovery  # the reason, and the newest verified backup to restore
+
         print(f"dossier: {e}", file=sys.stderr)
-        return 1
+        if not offer_recovery(None, path, e):
+            return 1
+        win = build_window(path, create)
     win.show()
     return app.exec()

@@ -146,6 +146,12 @@ def open_exclusive(path: Path, purpose: str) -> tuple[sqlite_utils.Database, Ins
     return db, lock, reconcile(db, Path(path))
 
 
+def restore_closed(path: Path, backup: Path) -> Path | None:
+    """Restore a database nobody has open (the window's start-up offer after a refused file)."""
+    with InstanceLock(Path(path), "Dossier restore"):
+        return backups.restore(Path(path), Path(backup))
+
+
 def offer_for(path: Path, error: BaseException) -> backups.BackupInfo | None:
     """The newest verified backup to offer when `path` could not be opened (None when a backup is no
     answer: the database is open elsewhere, on a network share, or read-only)."""

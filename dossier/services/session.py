@@ -46,6 +46,18 @@ class Session:
             raise
         return cls(p, db, lock)
 
+    def restore(self, backup: Path) -> Path | None:
+        """Replace this session's database by a verified backup, keeping the current file aside; the
+        instance lock stays held throughout.  Returns where the old file was kept."""
+        from dossier.services import backups
+
+        database.close_database(self.db)
+        try:
+            kept = backups.restore(self.path, Path(backup))
+        finally:
+            self.db = database.open_database(self.path)
+        return kept
+
     def connect_worker(self) -> sqlite_utils.Database:
         return database.open_database(self.path)
 
