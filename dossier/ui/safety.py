@@ -195,6 +195,7 @@ def recovery_box(parent: QWidget | None, path: Path, error: BaseException
                  f"\n{offer.path}\n\nRestoring it keeps the current file in the backups folder; nothing is "
                  "deleted.")
     box = plain.message(parent, "Dossier cannot open the database", text, QMessageBox.Icon.Critical)
+    box.button(QMessageBox.StandardButton.Ok).setText("Close" if offer is None else "Leave it as it is")
     button = None
     if offer is not None:
         button = box.addButton("Restore this backup", QMessageBox.ButtonRole.AcceptRole)
@@ -207,6 +208,12 @@ def offer_recovery(parent: QWidget | None, path: Path, error: BaseException) -> 
     """Show why `path` cannot be opened; True when the user restored a backup (open it again)."""
     box, button, offer = recovery_box(parent, path, error)
     box.exec()
+    return apply_recovery_choice(parent, path, box, button, offer)
+
+
+def apply_recovery_choice(parent: QWidget | None, path: Path, box: QMessageBox, button: QPushButton | None,
+                          offer: backups.BackupInfo | None) -> bool:
+    """Restore the offered backup when its button was the one clicked."""
     if button is None or box.clickedButton() is not button or offer is None:
         return False
     try:
