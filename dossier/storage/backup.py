@@ -144,7 +144,7 @@ def table_counts(conn: sqlite3.Connection) -> dict[str, int]:
             "AND name NOT LIKE 'search_fts%'"
         )
     ]
-    return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+    return {n: conn.execute('SELECT count(*) FROM "' + n.replace('"', '""') + '"').fetchone()[0] for n in names}
 
 
 def backup_to(db: sqlite_utils.Database, target: Path) -> Path:
