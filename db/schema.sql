@@ -1,7 +1,13 @@
--- Generated from the migrations (schema version 2); do not edit: run
+-- Generated from the migrations (schema version 5); do not edit: run
 --   python -m dossier.storage.schema_dump > db/schema.sql
 
+CREATE INDEX change_log_batch ON change_log(batch_id, table_name);
+
+CREATE INDEX change_log_record ON change_log(table_name, record_key);
+
 CREATE INDEX citation_source ON citation(source);
+
+CREATE INDEX era_time ON era(start_lo, end_hi);
 
 CREATE INDEX event_country ON event(country);
 
@@ -23,6 +29,8 @@ CREATE INDEX participant_entity ON participant(entity);
 
 CREATE INDEX posting_person ON posting(person);
 
+CREATE INDEX posting_person_time ON posting(person, start_lo, end_hi);
+
 CREATE INDEX posting_position ON posting(position);
 
 CREATE INDEX posting_time ON posting(start_lo, end_hi);
@@ -34,6 +42,8 @@ CREATE INDEX relation_b ON relation(b);
 CREATE INDEX statement_event ON statement(event);
 
 CREATE INDEX statement_speaker ON statement(speaker);
+
+CREATE INDEX timeline_span_reach_lo ON timeline_span(reach, lo, hi);
 
 CREATE INDEX trade_pair ON trade(reporter, partner, year);
 
@@ -47,6 +57,17 @@ CREATE TABLE alias (
     kind TEXT NOT NULL DEFAULT 'variant' CHECK (kind IN ('variant', 'native', 'former', 'alias')),
     seq INTEGER NOT NULL DEFAULT 0,
     UNIQUE (entity, name)
+) STRICT;
+
+CREATE TABLE change_log (
+    rid INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES import_batch(id),
+    at TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+    old_json TEXT,
+    new_json TEXT
 ) STRICT;
 
 CREATE TABLE citation (
@@ -72,6 +93,23 @@ CREATE TABLE country (
 CREATE TABLE entity (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN ('person', 'organization', 'country'))
+) STRICT;
+
+CREATE TABLE era (
+    rid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL CHECK (title <> ''),
+    kind TEXT NOT NULL DEFAULT 'other' CHECK (kind IN ('sanctions', 'conflict', 'government', 'crisis',
+        'other')),
+    country TEXT REFERENCES country(code),
+    start TEXT NOT NULL DEFAULT '',
+    start_lo INTEGER,
+    start_hi INTEGER,
+    "end" TEXT NOT NULL DEFAULT '',
+    end_lo INTEGER,
+    end_hi INTEGER,
+    summary TEXT NOT NULL DEFAULT '',
+    batch_id INTEGER REFERENCES import_batch(id)
 ) STRICT;
 
 CREATE TABLE event (
@@ -254,6 +292,14 @@ CREATE TABLE statement (
     batch_id INTEGER REFERENCES import_batch(id)
 ) STRICT;
 
+CREATE TABLE timeline_span (
+    id INTEGER PRIMARY KEY,
+    lo INTEGER NOT NULL,
+    hi INTEGER NOT NULL,
+    reach INTEGER NOT NULL GENERATED ALWAYS AS (CASE WHEN hi - lo < 1 THEN 0 WHEN hi - lo < 32 THEN 1
+        WHEN hi - lo < 366 THEN 2 WHEN hi - lo < 3660 THEN 3 ELSE 4 END) VIRTUAL
+) STRICT;
+
 CREATE TABLE trade (
     rid INTEGER PRIMARY KEY,
     reporter TEXT NOT NULL REFERENCES country(code),
@@ -278,8 +324,42 @@ CREATE TRIGGER country_entity_ins AFTER INSERT ON country BEGIN
     INSERT INTO entity(id, kind) VALUES (new.code, 'country');
 END;
 
+CREATE TRIGGER era_span_del AFTER DELETE ON era BEGIN
+    DELETE FROM timeline_span WHERE id = old.rid * 4 + 3;
+END;
+
+CREATE TRIGGER era_span_ins AFTER INSERT ON era
+WHEN coalesce(new.start_lo, new.end_lo) IS NOT NULL BEGIN
+    INSERT OR REPLACE INTO timeline_span(id, lo, hi) VALUES (new.rid * 4 + 3, coalesce(new.start_lo, new.end_lo),
+        CASE WHEN new."end" = '..' THEN 3652059 ELSE coalesce(new.end_hi, new.start_hi) END);
+END;
+
+CREATE TRIGGER era_span_upd AFTER UPDATE ON era BEGIN
+    DELETE FROM timeline_span WHERE id = old.rid * 4 + 3;
+    INSERT OR REPLACE INTO timeline_span(id, lo, hi) SELECT new.rid * 4 + 3, coalesce(new.start_lo, new.end_lo),
+        CASE WHEN new."end" = '..' THEN 3652059 ELSE coalesce(new.end_hi, new.start_hi) END
+        WHERE coalesce(new.start_lo, new.end_lo) IS NOT NULL;
+END;
+
 CREATE TRIGGER event_cite_del AFTER DELETE ON event BEGIN
     DELETE FROM citation WHERE fact_table = 'event' AND fact_rid = old.rid;
+END;
+
+CREATE TRIGGER event_span_del AFTER DELETE ON event BEGIN
+    DELETE FROM timeline_span WHERE id = old.rid * 4 + 1;
+END;
+
+CREATE TRIGGER event_span_ins AFTER INSERT ON event
+WHEN coalesce(new.start_lo, new.end_lo) IS NOT NULL BEGIN
+    INSERT OR REPLACE INTO timeline_span(id, lo, hi) VALUES (new.rid * 4 + 1, coalesce(new.start_lo, new.end_lo),
+        CASE WHEN new."end" = '..' THEN 3652059 ELSE coalesce(new.end_hi, new.start_hi) END);
+END;
+
+CREATE TRIGGER event_span_upd AFTER UPDATE ON event BEGIN
+    DELETE FROM timeline_span WHERE id = old.rid * 4 + 1;
+    INSERT OR REPLACE INTO timeline_span(id, lo, hi) SELECT new.rid * 4 + 1, coalesce(new.start_lo, new.end_lo),
+        CASE WHEN new."end" = '..' THEN 3652059 ELSE coalesce(new.end_hi, new.start_hi) END
+        WHERE coalesce(new.start_lo, new.end_lo) IS NOT NULL;
 END;
 
 CREATE TRIGGER figure_cite_del AFTER DELETE ON figure BEGIN
@@ -326,8 +406,42 @@ CREATE TRIGGER posting_cite_del AFTER DELETE ON posting BEGIN
     DELETE FROM citation WHERE fact_table = 'posting' AND fact_rid = old.rid;
 END;
 
+CREATE TRIGGER posting_span_del AFTER DELETE ON posting BEGIN
+    DELETE FROM timeline_span WHERE id = old.rid * 4;
+END;
+
+CREATE TRIGGER posting_span_ins AFTER INSERT ON posting
+WHEN coalesce(new.start_lo, new.end_lo) IS NOT NULL BEGIN
+    INSERT OR REPLACE INTO timeline_span(id, lo, hi) VALUES (new.rid * 4, coalesce(new.start_lo, new.end_lo),
+        CASE WHEN new."end" = '..' THEN 3652059 ELSE coalesce(new.end_hi, new.start_hi) END);
+END;
+
+CREATE TRIGGER posting_span_upd AFTER UPDATE ON posting BEGIN
+    DELETE FROM timeline_span WHERE id = old.rid * 4;
+    INSERT OR REPLACE INTO timeline_span(id, lo, hi) SELECT new.rid * 4, coalesce(new.start_lo, new.end_lo),
+        CASE WHEN new."end" = '..' THEN 3652059 ELSE coalesce(new.end_hi, new.start_hi) END
+        WHERE coalesce(new.start_lo, new.end_lo) IS NOT NULL;
+END;
+
 CREATE TRIGGER relation_cite_del AFTER DELETE ON relation BEGIN
     DELETE FROM citation WHERE fact_table = 'relation' AND fact_rid = old.rid;
+END;
+
+CREATE TRIGGER relation_span_del AFTER DELETE ON relation BEGIN
+    DELETE FROM timeline_span WHERE id = old.rid * 4 + 2;
+END;
+
+CREATE TRIGGER relation_span_ins AFTER INSERT ON relation
+WHEN coalesce(new.start_lo, new.end_lo) IS NOT NULL BEGIN
+    INSERT OR REPLACE INTO timeline_span(id, lo, hi) VALUES (new.rid * 4 + 2, coalesce(new.start_lo, new.end_lo),
+        CASE WHEN new."end" = '..' THEN 3652059 ELSE coalesce(new.end_hi, new.start_hi) END);
+END;
+
+CREATE TRIGGER relation_span_upd AFTER UPDATE ON relation BEGIN
+    DELETE FROM timeline_span WHERE id = old.rid * 4 + 2;
+    INSERT OR REPLACE INTO timeline_span(id, lo, hi) SELECT new.rid * 4 + 2, coalesce(new.start_lo, new.end_lo),
+        CASE WHEN new."end" = '..' THEN 3652059 ELSE coalesce(new.end_hi, new.start_hi) END
+        WHERE coalesce(new.start_lo, new.end_lo) IS NOT NULL;
 END;
 
 CREATE TRIGGER statement_cite_del AFTER DELETE ON statement BEGIN

@@ -38,9 +38,14 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
+    from dossier.ui.import_dialog import install as install_import
+    from dossier.ui.print_dossier import install as install_print_dossier
+    from dossier.ui.timeline_dock import install as timeline
     from dossier.ui.safety import install as safety_install  # backups, restore, crash notices (issue 7)
+    from dossier.ui.trade_panel import install as install_trade_panel
 
-    return [safety_install]
+    # the timeline first: the trade panel links to window.timeline
+    return [timeline, install_trade_panel, install_print_dossier, install_import, safety_install]
 
 
 def run_gui(db_arg: str | None) -> int:

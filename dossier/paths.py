@@ -16,22 +16,23 @@ def _first_existing(*candidates: Path) -> Path:
     return candidates[0]
 
 
-def resources_dir() -> Path:
-    """resources/ in a checkout; dossier/_resources in a wheel; beside the executable in a bundle."""
-    frozen = Path(getattr(sys, "_MEIPASS", "")) if getattr(sys, "frozen", False) else None
-    cands = [_PKG.parent / "resources", _PKG / "_resources"]
-    if frozen:
-        cands.insert(0, frozen / "resources")
+def _bundled(folder: str) -> Path:
+    """A data folder shipped with the app: in a checkout (repo/<folder>), in a wheel
+    (dossier/_<folder>), or in a PyInstaller bundle (sys._MEIPASS/<folder>)."""
+    cands = [_PKG.parent / folder, _PKG / f"_{folder}"]
+    if getattr(sys, "frozen", False):
+        cands.insert(0, Path(getattr(sys, "_MEIPASS", "")) / folder)
     return _first_existing(*cands)
+
+
+def resources_dir() -> Path:
+    """resources/: fonts, icons."""
+    return _bundled("resources")
 
 
 def db_dir() -> Path:
-    """db/ (migrations and the sample data set)."""
-    frozen = Path(getattr(sys, "_MEIPASS", "")) if getattr(sys, "frozen", False) else None
-    cands = [_PKG.parent / "db", _PKG / "_db"]
-    if frozen:
-        cands.insert(0, frozen / "db")
-    return _first_existing(*cands)
+    """db/: migrations and the sample data set."""
+    return _bundled("db")
 
 
 def user_data_dir() -> Path:

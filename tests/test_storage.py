@@ -40,10 +40,12 @@ def test_newer_schema_is_refused_and_left_untouched(tmp_path):
 def test_older_schema_is_backed_up_then_migrated(tmp_path, monkeypatch):
     p = tmp_path / "old.db"
     db = connect(p, create=True)
-    migrations.migrate(db)  # all migrations, then pretend the last one is pending
+    # a genuine schema-1 file: only the first migration applied (later ones are pending)
+    db.conn.execute("BEGIN")
+    migrations.MIGRATIONS[0].apply(db.conn)
+    db.conn.execute(f"PRAGMA application_id = {migrations.APPLICATION_ID}")
     db.conn.execute("PRAGMA user_version = 1")
-    db.conn.execute("DELETE FROM country")
-    db.conn.execute("DELETE FROM entity")
+    db.conn.execute("COMMIT")
     close_database(db)
     db = open_database(p)
     assert migrations.schema_version(db) == migrations.LATEST

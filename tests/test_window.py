@@ -83,3 +83,28 @@ def test_hostile_strings_stay_plain_text(qtbot, tmp_path):
     for lab in w.findChildren(QLabel):
         if "<" in lab.text():
             assert lab.textFormat() == Qt.TextFormat.PlainText
+
+
+def test_first_start_builds_the_sample_in_the_data_folder(qtbot, tmp_path, monkeypatch):
+    from dossier.app import resolve_db
+
+    monkeypatch.setenv("DOSSIER_DATA_DIR", str(tmp_path / "data"))
+    path, create = resolve_db(None)
+    assert path == tmp_path / "data" / "dossier.db" and create and not path.exists()
+    w = build_window(path, create)
+    qtbot.addWidget(w)
+    assert path.exists()
+    w.browser.select("person", "ri-kil-song")
+    assert "2004 – 2008: Advisor" in w.details.text()
+
+
+def test_explicit_missing_path_is_not_created(tmp_path, monkeypatch):
+    from dossier.app import resolve_db
+    from dossier.services.database import StorageError
+
+    monkeypatch.setenv("DOSSIER_DB", str(tmp_path / "elsewhere.db"))
+    path, create = resolve_db(None)
+    assert path == tmp_path / "elsewhere.db" and not create
+    with pytest.raises(StorageError):
+        build_window(path, create)
+    assert not path.exists()

@@ -105,6 +105,10 @@ def details(db: sqlite_utils.Database, table: str, rid_or_id: str) -> Details | 
         return _organization(db, rid_or_id)
     if table == "event":
         return _event(db, rid_or_id)
+    if table in ("posting", "relation"):  # drawn on the timeline; see services/timeline_text.py
+        from dossier.services import timeline_text
+
+        return timeline_text.details(db, table, rid_or_id)
     return None
 
 

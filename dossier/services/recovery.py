@@ -75,14 +75,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def import_guard(db: sqlite_utils.Database, files: list[dict[str, Any]]) -> Iterator[Path | None]:
-    """Wrap an import's one transaction: a verified backup first (when there is data to lose), then
-    the journal; the journal goes when the transaction has ended either way.  Yields the backup."""
+def import_guard(db: sqlite_utils.Database, files: list[dict[str, Any]], *, backup: bool = True
+                 ) -> Iterator[Path | None]:
+    """Wrap an import's one transaction: a verified backup first (when there is data to lose; the
+    importer's own backup_before of the same state is reused, not copied again), then the journal;
+    the journal goes when the transaction has ended either way.  Yields the backup."""
     p = database_file(db)
     if p is None:
         yield None
         return
-    backup = backups.backup_before(db, p, "before-import") if batches.has_user_data(db) else None
+    made = backups.backup_before(db, p, "before-import") if backup and batches.has_user_data(db) else None
     j = journal_path(p)
     record = {"version": 1, "pid": os.getpid(),
               "started_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
@@ -90,7 +92,7 @@ def import_guard(db: sqlite_utils.Database, files: list[dict[str, Any]]) -> Iter
               "files": [{"name": f.get("name", ""), "sha256": f.get("sha256", "")} for f in files]}
     _write_atomically(j, json.dumps(record).encode("utf-8"))
     try:
-        yield backup
+        yield made
     finally:
         j.unlink(missing_ok=True)
 

@@ -1,0 +1,234 @@
+"""The timeline widget: a pyqtgraph PlotWidget with a UTC date axis, the lane column, era bands, the
+items, a today marker; wheel zoom around the pointer, drag to pan, keyboard navigation."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QKeyEvent, QPen
+
+from dossier.domain.timeaxis import DAY, ordinal_to_x
+from dossier.plotting import timeline_style as st
+from dossier.plotting.timeline import EraBands, LaneAxis, TimelineItems
+from dossier.services import timeline_view as tv
+from dossier.services.timeline import Layout
+
+ROW_PX = 22  # preferred height of a sub-row when fitting
+MIN_X_RANGE = 2 * DAY
+MAX_X_RANGE = 600 * 365.25 * DAY
+
+
+class TimelineViewBox(pg.ViewBox):
+    """Wheel zooms time around the pointer (Shift+wheel scrolls lanes); dragging pans both ways."""
+
+    def __init__(self):
+        super().__init__(invertY=True, enableMenu=False)
+        self.setMouseEnabled(x=True, y=False)
+
+    def wheelEvent(self, ev, axis=None):  # noqa: N802 - pyqtgraph API
+        horizontal = ev.orientation() == Qt.Orientation.Horizontal
+        if ev.modifiers() & Qt.KeyboardModifier.ShiftModifier or horizontal:
+            (x0, x1), (y0, y1) = self.viewRange()
+            steps = ev.delta() / 120.0
+            if horizontal:  # trackpad sideways: pan time
+                self.translateBy(x=-steps * 0.1 * (x1 - x0))
+            else:
+                self.translateBy(y=-steps * 3)
+            ev.accept()
+            return
+        super().wheelEvent(ev, axis=0)
+
+    def mouseDragEvent(self, ev, axis=None):  # noqa: N802 - pyqtgraph API
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return super().mouseDragEvent(ev, axis)
+        ev.accept()
+        a = self.mapToView(ev.lastPos())
+        b = self.mapToView(ev.pos())
+        self.translateBy(x=a.x() - b.x(), y=a.y() - b.y())
+
+
+class TimelinePlot(pg.PlotWidget):
+    row_selected = Signal(int)  # a row was clicked or reached by keyboard (-1: cleared)
+    row_activated = Signal(int)  # double click
+    lane_clicked = Signal(int)
+
+    def __init__(self, labels: Callable[[list[int]], dict[int, str]] | None = None, parent=None):
+        self.vb = TimelineViewBox()
+        self.lane_axis = LaneAxis()
+        self.date_axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
+        super().__init__(parent=parent, viewBox=self.vb, axisItems={"bottom": self.date_axis, "left": self.lane_axis},
+                         background="w")
+        self.plot_item = self.getPlotItem()
+        self.plot_item.hideButtons()
+        for name in ("bottom", "left"):
+            ax = self.plot_item.getAxis(name)
+            ax.setPen(pg.mkPen(90, 90, 90))
+            ax.setTextPen(pg.mkPen(30, 30, 30))
+        self.eras = EraBands()
+        self.items = TimelineItems(labels)
+        self.vb.addItem(self.eras)
+        self.vb.addItem(self.items)
+        today = ordinal_to_x(_dt.date.today().toordinal())
+        self.today_line = pg.InfiniteLine(pos=today, angle=90, movable=False,
+                                          pen=QPen(st.TODAY, 1.5, Qt.PenStyle.DashLine), label="today",
+                                          labelOpts={"position": 0.02, "color": st.TODAY})
+        self.vb.addItem(self.today_line)
+        self.layout_: Layout | None = None
+        self.selected_row: int | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.scene().sigMouseClicked.connect(self._clicked)
+        self.lane_axis.clicked_lane.connect(self.lane_clicked)
+
+    # --- data -----------------------------------------------------------------------------------
+    def set_layout(self, lay: Layout, *, keep_view: bool = False) -> None:
+        view = self.vb.viewRange()
+        self.layout_ = lay
+        self.items.set_layout(lay)
+        self.lane_axis.set_layout(lay)
+        self.eras.set_eras(lay.data.eras, lay.total_rows)
+        self.selected_row = None
+        self.vb.setLimits(xMin=lay.x_range[0] - MAX_X_RANGE / 2, xMax=lay.x_range[1] + MAX_X_RANGE / 2,
+                          minXRange=MIN_X_RANGE, maxXRange=MAX_X_RANGE, yMin=-0.5,
+                          yMax=max(lay.total_rows, 1) + 0.5)
+        if keep_view:
+            self.vb.setRange(xRange=view[0], yRange=view[1], padding=0)
+        else:
+            self.fit_all()
+
+    def fit_all(self) -> None:
+        lay = self.layout_
+        if lay is None:
+            return
+        x0, x1 = lay.x_range
+        pad = (x1 - x0) * 0.03 + DAY
+        rows = max(4.0, self.vb.height() / ROW_PX) if self.vb.height() > 50 else 30.0
+        self.vb.setRange(xRange=(x0 - pad, x1 + pad), yRange=(-0.2, min(lay.total_rows, rows) + 0.2), padding=0)
+
+    def zoom_to(self, x0: float, x1: float) -> None:
+        pad = max((x1 - x0) * 0.15, 3 * DAY)
+        self.vb.setXRange(x0 - pad, x1 + pad, padding=0)
+
+    def go_to(self, x: float) -> None:
+        (a, b), _ = self.vb.viewRange()
+        self.vb.setXRange(x - (b - a) / 2, x + (b - a) / 2, padding=0)
+
+    def scroll_to_row(self, y: float, height: float = 1.0) -> None:
+        (_x, _), (y0, y1) = self.vb.viewRange()
+        lo, hi = min(y0, y1), max(y0, y1)
+        if y >= lo and y + height <= hi:
+            return
+        span = hi - lo
+        top = max(-0.2, y + height / 2 - span / 2)
+        self.vb.setYRange(top, top + span, padding=0)
+
+    def scroll_to_lane(self, lane: int) -> None:
+        if self.layout_ is not None and 0 <= lane < len(self.layout_.lanes):
+            ln = self.layout_.lanes[lane]
+            self.scroll_to_row(ln.top, ln.rows)
+
+    # --- selection ------------------------------------------------------------------------------
+    def select_row(self, row: int | None, *, emit: bool = True, reveal: bool = True) -> None:
+        lay = self.layout_
+        self.selected_row = row
+        if lay is None or row is None:
+            self.items.selected_rows = set()
+        else:
+            item = int(lay.r_item[row])
+            self.items.selected_rows = set(int(r) for r in lay.rows_of_item(item))
+            if reveal:
+                (a, b), _ = self.vb.viewRange()
+                if lay.x1[row] < a or lay.x0[row] > b:
+                    self.go_to((lay.x0[row] + lay.x1[row]) / 2)
+                self.scroll_to_row(float(lay.r_y[row]))
+        self.items.update()
+        if emit:
+            self.row_selected.emit(-1 if row is None else int(row))
+
+    def zoom_to_selection(self) -> None:
+        lay = self.layout_
+        if lay is None or self.selected_row is None:
+            return
+        r = self.selected_row
+        self.zoom_to(float(lay.x0[r]), float(lay.x1[r]))
+        self.scroll_to_row(float(lay.r_y[r]))
+
+    def row_at(self, scene_pos: QPointF) -> int | None:
+        lay = self.layout_
+        fr = self.items.last_frame
+        if lay is None or fr is None:
+            return None
+        pt = self.vb.mapSceneToView(scene_pos)
+        return tv.hit_test(lay, fr, pt.x(), pt.y(), self.items.px_per_sec)
+
+    def _clicked(self, ev) -> None:
+        if ev.button() != Qt.MouseButton.LeftButton:
+            return
+        if not self.vb.sceneBoundingRect().contains(ev.scenePos()):
+            return
+        row = self.row_at(ev.scenePos())
+        if ev.double():
+            if row is not None:
+                self.select_row(row, reveal=False)
+                self.zoom_to_selection()
+                self.row_activated.emit(row)
+            return
+        self.setFocus()
+        self.select_row(row, reveal=False)
+
+    # --- keyboard -------------------------------------------------------------------------------
+    def zoom(self, factor: float, center: float | None = None) -> None:
+        (a, b), _ = self.vb.viewRange()
+        c = (a + b) / 2 if center is None else center
+        self.vb.setXRange(c - (c - a) * factor, c + (b - c) * factor, padding=0)
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802 - Qt API
+        k, mods = ev.key(), ev.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        lay = self.layout_
+        (a, b), (y0, y1) = self.vb.viewRange()
+        sel_center = None
+        if self.selected_row is not None and lay is not None:
+            sel_center = float((lay.x0[self.selected_row] + lay.x1[self.selected_row]) / 2)
+            if not a <= sel_center <= b:
+                sel_center = None
+        nav = {Qt.Key.Key_Right: "next", Qt.Key.Key_Left: "prev", Qt.Key.Key_Up: "up", Qt.Key.Key_Down: "down"}
+        if ctrl and k in nav and lay is not None:
+            if self.selected_row is None:
+                fr = self.items.last_frame
+                if fr is not None and len(fr.rows):
+                    rows = fr.rows[np.lexsort((lay.x0[fr.rows], lay.r_y[fr.rows]))]
+                    self.select_row(int(rows[0]))
+            else:
+                nxt = tv.neighbour(lay, self.selected_row, nav[k])
+                if nxt is not None:
+                    self.select_row(nxt)
+        elif k in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom(0.5, sel_center)
+        elif k in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.zoom(2.0, sel_center)
+        elif k == Qt.Key.Key_Left:
+            self.vb.translateBy(x=-(b - a) * 0.1)
+        elif k == Qt.Key.Key_Right:
+            self.vb.translateBy(x=(b - a) * 0.1)
+        elif k == Qt.Key.Key_Up:
+            self.vb.translateBy(y=-2)
+        elif k == Qt.Key.Key_Down:
+            self.vb.translateBy(y=2)
+        elif k == Qt.Key.Key_PageUp:
+            self.vb.translateBy(y=-abs(y1 - y0) * 0.9)
+        elif k == Qt.Key.Key_PageDown:
+            self.vb.translateBy(y=abs(y1 - y0) * 0.9)
+        elif k == Qt.Key.Key_Home:
+            self.fit_all()
+        elif k == Qt.Key.Key_Z:
+            self.zoom_to_selection()
+        elif k == Qt.Key.Key_Escape:
+            self.select_row(None)
+        else:
+            super().keyPressEvent(ev)
+            return
+        ev.accept()

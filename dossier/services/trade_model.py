@@ -1,0 +1,226 @@
+"""What the trade panel shows for a pair of countries, as plain data (no Qt): the series, the quoted
+figures, the conversion used, the events between the two states, and the table behind the chart.
+
+Perspective: a view of (A, B) is A's trade with B.  "Exports" are A's exports to B, "imports" A's
+imports from B, "balance" exports minus imports.  Each measure exists twice, never added together:
+as reported by A, and as mirrored from B's own report (B's imports from A are A's exports to B)."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+MEASURES = ("exports", "imports", "total", "balance")
+MEASURE_LABELS = {"exports": "Exports", "imports": "Imports", "total": "Total trade", "balance": "Balance"}
+BASIS_LABELS = {"fob": "FOB", "cif": "CIF", "unknown": "basis not stated", "mixed": "CIF and FOB"}
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    publisher: str = ""
+    title: str = ""
+    grade: str = ""
+    quote: str = ""
+
+    def line(self) -> str:
+        name = self.publisher or self.title or self.id
+        grade = f" [{self.grade}]" if self.grade else ""
+        return f"{self.id}: {name}{grade}"
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """Values in `frm` are shown in `to` at one stored, dated, sourced rate (1 frm = rate to)."""
+    frm: str
+    to: str
+    rate: float
+    rate_text: str
+    date: str
+    rate_id: str
+    inverted: bool  # the stored rate is `to` -> `frm`; we use its reciprocal
+    sources: tuple[Source, ...] = ()
+
+    def describe(self) -> str:
+        src = ", ".join(s.id for s in self.sources) or "no source"
+        how = f" (reciprocal of stored {self.to}->{self.frm} {self.rate_id})" if self.inverted else ""
+        return f"1 {self.frm} = {self.rate:.6g} {self.to}, rate of {self.date}{how}, source: {src}"
+
+
+@dataclass(frozen=True)
+class QuotedPoint:
+    id: str
+    kind: str  # trade_total, trade_export, trade_import, trade_growth
+    measure: str  # total, exports, imports, growth
+    year: int
+    value: float | None  # in the display currency (or percent); None when it cannot be converted
+    unit: str  # display currency or 'percent'
+    original: str  # as quoted ('about US$756 million')
+    original_value: str
+    original_unit: str
+    base_year: int | None
+    converted: bool
+    sources: tuple[Source, ...] = ()
+    note: str = ""
+
+    def describe(self) -> str:
+        head = f"Quoted figure ({self.kind.replace('_', ' ')}, {self.year}): {self.original or self.original_value}"
+        if self.base_year:
+            head += f" (base year {self.base_year})"
+        if self.converted and self.value is not None:
+            head += f" = {fmt_money(self.value, self.unit)} converted"
+        lines = [head]
+        for s in self.sources:
+            lines.append(f"  source {s.line()}" + (f": “{s.quote}”" if s.quote else ""))
+        if self.note:
+            lines.append(f"  {self.note}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class EventMarker:
+    id: str
+    kind: str
+    title: str
+    start: str
+    end: str
+    lo: int  # earliest day (ordinal)
+    hi: int  # latest day (ordinal)
+
+    @property
+    def years(self) -> range:
+        import datetime as dt
+        return range(dt.date.fromordinal(self.lo).year, dt.date.fromordinal(self.hi).year + 1)
+
+
+@dataclass
+class TradeView:
+    a: str
+    b: str
+    currency: str
+    names: dict[str, str]
+    years: list[int]
+    table: pd.DataFrame  # long: year, measure, reporter, perspective, basis, value, value_orig, currency_orig, ...
+    growth: pd.DataFrame  # year, reporter, perspective, growth (percent), base_year, note
+    commodities: pd.DataFrame  # reporter, flow, year, commodity, label, value, value_orig, currency_orig, sources
+    named_goods: list[tuple[str, str, str]]  # (reporter, flow, commodity) named without a value
+    quoted: list[QuotedPoint]
+    events: list[EventMarker]
+    conversions: dict[str, Conversion] = field(default_factory=dict)
+    missing_rates: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def name(self, code: str) -> str:
+        return self.names.get(code, code)
+
+    @property
+    def title(self) -> str:
+        return f"{self.name(self.a)} – {self.name(self.b)}: trade as {self.name(self.a)}'s"
+
+    def axis_label(self) -> str:
+        if self.missing_rates:
+            return f"{self.currency} — no stored rate: " + "; ".join(self.missing_rates)
+        if self.conversions:
+            return f"{self.currency}, converted: " + "; ".join(c.describe() for c in self.conversions.values())
+        return f"{self.currency} (as reported, no conversion)"
+
+    def series(self, measure: str, reporter: str) -> pd.DataFrame:
+        t = self.table
+        return t[(t["measure"] == measure) & (t["reporter"] == reporter)].sort_values("year")
+
+    def series_label(self, measure: str, reporter: str) -> str:
+        s = self.series(measure, reporter)
+        bases = sorted({b for b in s["basis"] if b}) if len(s) else []
+        basis = BASIS_LABELS.get(bases[0], bases[0]) if len(bases) == 1 else ("mixed bases" if bases else "")
+        who = self.name(reporter)
+        if reporter == self.a:
+            return f"{MEASURE_LABELS[measure]}, reported by {who}" + (f" ({basis})" if basis else "")
+        return f"{MEASURE_LABELS[measure]}, mirror: reported by {who}" + (f" ({basis})" if basis else "")
+
+    def year_text(self, year: int) -> str:
+        """Everything known for one year, exactly, with sources (the chart's hover text)."""
+        lines = [f"{year} — {self.name(self.a)} with {self.name(self.b)}"]
+        t = self.table[self.table["year"] == year]
+        for measure in MEASURES:
+            for rep in (self.a, self.b):
+                r = t[(t["measure"] == measure) & (t["reporter"] == rep)]
+                if r.empty:
+                    continue
+                row = r.iloc[0]
+                label = self.series_label(measure, rep)
+                if pd.isna(row["value"]):
+                    lines.append(f"{label}: {row['note']}")
+                    continue
+                txt = f"{label}: {fmt_money(row['value'], self.currency)}"
+                if row["currency_orig"] != self.currency:
+                    txt += f" (= {fmt_money(row['value_orig'], row['currency_orig'])} as reported)"
+                if row["sources"]:
+                    txt += f" — source: {row['sources']}"
+                if row["note"]:
+                    txt += f" ({row['note']})"
+                lines.append(txt)
+        g = self.growth[self.growth["year"] == year]
+        for _, row in g.iterrows():
+            if not pd.isna(row["growth"]):
+                lines.append(f"Growth of total on {int(row['base_year'])}, reported by {self.name(row['reporter'])}: "
+                             f"{row['growth']:+.1f}%")
+        for q in self.quoted:
+            if q.year == year:
+                lines.append(q.describe())
+        for e in self.events:
+            if year in e.years:
+                lines.append(f"Event: {e.title} ({e.start}{' – ' + e.end if e.end and e.end != e.start else ''})")
+        return "\n".join(lines)
+
+    def events_in_year(self, year: int) -> list[str]:
+        return [e.id for e in self.events if year in e.years]
+
+    def write_csv(self, path: str | Path) -> int:
+        """The table behind the chart (UTF-8 with BOM, one row per year x measure x reporter), then the
+        quoted figures.  Text cells that could be read as formulas get a leading apostrophe."""
+        from dossier.exchange.dossier_csv import neutralise
+
+        cols = ["year", "measure", "reporter", "partner", "perspective", "basis", "value", "currency",
+                "value_as_reported", "currency_as_reported", "rate_used", "sources", "note"]
+        n = 0
+        with Path(path).open("w", encoding="utf-8-sig", newline="") as f:
+            w = csv.writer(f, lineterminator="\r\n")
+            w.writerow(cols)
+            for _, r in self.table.sort_values(["year", "measure", "perspective"]).iterrows():
+                conv = self.conversions.get(r["currency_orig"])
+                w.writerow([int(r["year"]), r["measure"], r["reporter"],
+                            self.b if r["reporter"] == self.a else self.a, r["perspective"], r["basis"],
+                            _num(r["value"]), self.currency, _num(r["value_orig"]), r["currency_orig"] or "",
+                            conv.describe() if conv else "", neutralise(r["sources"]), neutralise(r["note"])])
+                n += 1
+            for q in self.quoted:
+                w.writerow([q.year, f"quoted {q.measure}", self.a, self.b, "quoted", "", _num(q.value), q.unit,
+                            q.original_value, q.original_unit, "", neutralise("|".join(s.id for s in q.sources)),
+                            neutralise(q.original)])
+                n += 1
+        return n
+
+
+def _num(v: object) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    f = float(v)  # type: ignore[arg-type]
+    return str(int(f)) if f.is_integer() else repr(f)
+
+
+def fmt_money(v: float, unit: str) -> str:
+    if unit == "percent":
+        return f"{v:+.1f}%"
+    return f"{unit} {v:,.0f}"
+
+
+def fmt_short(v: float) -> str:
+    a = abs(v)
+    for div, suf in ((1e12, "tn"), (1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if a >= div:
+            return f"{v / div:.3g}{suf}"
+    return f"{v:.0f}"
