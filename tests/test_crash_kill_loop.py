@@ -36,12 +36,13 @@ _TS = re.compile(r"'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00'")
 
 
 def dump(path: Path) -> str:
-    """Every row of every table as SQL text (import_batch timestamps normalised)."""
+    """Every row of every table as SQL text (the import's own timestamps in import_batch and change_log
+    normalised: they differ between the reference run and a killed run)."""
     c = sqlite3.connect(path)
     try:
         lines = [f"PRAGMA user_version = {c.execute('PRAGMA user_version').fetchone()[0]}"]
         for line in c.iterdump():
-            if line.startswith('INSERT INTO "import_batch"'):
+            if line.startswith(('INSERT INTO "import_batch"', 'INSERT INTO "change_log"')):
                 line = _TS.sub("'TS'", line)
             lines.append(line)
         return "\n".join(lines)
@@ -180,13 +181,11 @@ def test_kill_loop_import(world, capsys):
 
 
 def _old_schema_copy(src: Path, dst: Path) -> None:
-    """A database as an older Dossier (schema 1) left it: the countries are not seeded yet."""
+    """A database as an older Dossier (schema 3) left it: no change log yet (migration 5 pending)."""
     shutil.copyfile(src, dst)
     c = sqlite3.connect(dst, isolation_level=None)
-    c.execute("PRAGMA foreign_keys = OFF")
-    c.execute("DELETE FROM country")
-    c.execute("DELETE FROM entity WHERE kind = 'country'")
-    c.execute("PRAGMA user_version = 1")
+    c.execute("DROP TABLE change_log")
+    c.execute("PRAGMA user_version = 3")
     c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     c.close()
 
