@@ -69,4 +69,36 @@ def run_gui(db_arg: str | None) -> int:
             return 1
         win = build_window(path, create)
     win.show()
+    _arm_smoke(app, win)
     return app.exec()
+
+
+def _arm_smoke(app, win) -> None:
+    """Smoke mode for the packaging test and the start-up benchmark (off unless asked for).
+
+    With $DOSSIER_SMOKE_PNG=PATH, once the event loop has run after show() the window prints
+    `dossier-smoke: shown-at=<epoch seconds>` (the moment it was shown: the benchmark's end mark), lets
+    events settle (~0.3 s, so deferred layout and painting finish), renders itself with `grab()` to
+    PATH and quits: exit 0 when the PNG was written, 1 when not."""
+    target = os.environ.get("DOSSIER_SMOKE_PNG")
+    if not target:
+        return
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    def say(text: str) -> None:
+        if sys.stdout is not None:  # a windowed Windows executable has no stdout
+            print(f"dossier-smoke: {text}", flush=True)
+
+    def shown() -> None:
+        say(f"shown-at={time.time():.6f}")
+        QTimer.singleShot(300, shoot)
+
+    def shoot() -> None:
+        app.processEvents()
+        ok = win.grab().save(target, "PNG")
+        say(f"png={target} saved={ok}")
+        app.exit(0 if ok else 1)
+
+    QTimer.singleShot(0, shown)
