@@ -163,14 +163,15 @@ def _terminal_progress():
 
 def _undo(args: argparse.Namespace) -> int:
     from dossier.services.database import close_database
+    from dossier.services.database import StorageError
     from dossier.services.importing import JournalError, undo_batch
 
-    db = _open(args.db)
+    db = _open(args.db, "dossier import --undo")  # a write: one Dossier per database
     if db is None:
         return EXIT_REJECTED
     try:
         touched = undo_batch(db, args.undo)
-    except JournalError as e:
+    except (JournalError, StorageError) as e:
         err(str(e))
         return EXIT_REJECTED
     finally:
