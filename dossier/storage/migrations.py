@@ -20,7 +20,7 @@ import sqlite_utils
 from dossier.domain.countries import all_countries
 from dossier.paths import db_dir
 from dossier.storage.backup import backup_to
-from dossier.storage.connection import StorageError
+from dossier.storage.connection import StorageError, before_commit
 
 APPLICATION_ID = 0x444F5353  # 'DOSS' in the header, so other SQLite files are told apart
 
@@ -120,10 +120,12 @@ def migrate(db: sqlite_utils.Database, path: Path | None = None, *, backup_dir: 
             m.apply(conn)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {m.version}")
+            before_commit()
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
         applied.append(m.name)
     return applied
 
