@@ -38,19 +38,24 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
+    from dossier.ui.forms.controller import install as install_editing
+    from dossier.ui.import_dialog import install as install_import
+    from dossier.ui.print_dossier import install as install_print_dossier
     from dossier.ui.passphrase import install as install_encryption
     from dossier.ui.timeline_dock import install as timeline
+    from dossier.ui.safety import install as safety_install  # backups, restore, crash notices (issue 7)
     from dossier.ui.trade_panel import install as install_trade_panel
 
     # the timeline first: the trade panel links to window.timeline
-    return [timeline, install_trade_panel, install_encryption]
+    # editing after the import: its undo stack takes the import's applied batches as steps
+    return [timeline, install_trade_panel, install_print_dossier, install_import, install_editing, safety_install,
+            install_encryption]
 
 
 def run_gui(db_arg: str | None) -> int:
     from PySide6.QtWidgets import QApplication
 
-    from dossier.services.database import StorageError
-    from dossier.ui import plain
+    from dossier.services.database import CryptoError, EncryptedDamaged, StorageError
     from dossier.ui.fonts import register_fonts
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -64,8 +69,46 @@ def run_gui(db_arg: str | None) -> int:
     try:
         win = build_window(path, create)
     except StorageError as e:
-        plain.message(None, "Dossier cannot open the database", str(e)).exec()
+        from dossier.ui.safety import offer_recovery  # the reason, and the newest verified backup to restore
+
         print(f"dossier: {e}", file=sys.stderr)
-        return getattr(e, "exit_code", 1)
+        if isinstance(e, CryptoError) and not isinstance(e, EncryptedDamaged):
+            plain.message(None, "Dossier cannot open the database", str(e)).exec()
+            return e.exit_code  # no passphrase / a wrong one: no backup to offer, nothing to recover
+        if not offer_recovery(None, path, e):
+            return getattr(e, "exit_code", 1)
+        win = build_window(path, create)
     win.show()
+    _arm_smoke(app, win)
     return app.exec()
+
+
+def _arm_smoke(app, win) -> None:
+    """Smoke mode for the packaging test and the start-up benchmark (off unless asked for).
+
+    With $DOSSIER_SMOKE_PNG=PATH, once the event loop has run after show() the window prints
+    `dossier-smoke: shown-at=<epoch seconds>` (the moment it was shown: the benchmark's end mark), lets
+    events settle (~0.3 s, so deferred layout and painting finish), renders itself with `grab()` to
+    PATH and quits: exit 0 when the PNG was written, 1 when not."""
+    target = os.environ.get("DOSSIER_SMOKE_PNG")
+    if not target:
+        return
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    def say(text: str) -> None:
+        if sys.stdout is not None:  # a windowed Windows executable has no stdout
+            print(f"dossier-smoke: {text}", flush=True)
+
+    def shown() -> None:
+        say(f"shown-at={time.time():.6f}")
+        QTimer.singleShot(300, shoot)
+
+    def shoot() -> None:
+        app.processEvents()
+        ok = win.grab().save(target, "PNG")
+        say(f"png={target} saved={ok}")
+        app.exit(0 if ok else 1)
+
+    QTimer.singleShot(0, shown)

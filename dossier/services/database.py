@@ -14,7 +14,15 @@ import sqlite_utils
 from dossier.domain.kinds import ORDER
 from dossier.paths import db_dir
 from dossier.storage import crypto, health, migrations
-from dossier.storage.connection import StorageError, close, connect, is_encrypted
+from dossier.storage.connection import (
+    DamagedDatabase,
+    StorageError,
+    close,
+    connect,
+    is_encrypted,
+    precheck_file,
+    readonly_probe,
+)
 from dossier.storage.crypto import (
     EXIT_DAMAGED,
     EXIT_PASSPHRASE,
@@ -39,25 +47,36 @@ def sample_files() -> list[Path]:
     return [d / f"{k}.csv" for k in ORDER if (d / f"{k}.csv").exists()]
 
 
+def _damaged(db: sqlite_utils.Database, p: Path, problems: list[str]) -> StorageError:
+    if is_encrypted(db):
+        bad = health.cipher_check(db)
+        return crypto._fail(EncryptedDamaged(
+            f"{p}: the encrypted database is damaged ({len(bad)} page(s) fail their authentication "
+            f"check: {'; '.join(bad[:3]) or problems[0]}); the passphrase is right. It was left as it "
+            f"is: restore the newest verified backup."))
+    return DamagedDatabase(f"{p}: the database is damaged ({problems[0]}); it was left as it is")
+
+
 def open_database(path: str | Path, *, key: str | None = None) -> sqlite_utils.Database:
     """Open an existing Dossier database: refuse what is not ours, newer, missing or empty; migrate an
     older one after a verified backup."""
+    from dossier.services.instance import refuse_network_share
+
     p = Path(path)
     if not p.exists():
         raise StorageError(f"{p}: no such database file")
-    if p.stat().st_size == 0:
-        raise StorageError(f"{p}: the file is empty (0 bytes); it is not a Dossier database and was left as it is")
+    refuse_network_share(p)
+    precheck_file(p)
+    with readonly_probe(p, key=key) as ro:  # refuse damaged, foreign and newer files before writing anything
+        problems = health.quick_check(ro)
+        if problems:
+            raise _damaged(ro, p, problems)
+        migrations.check_openable(ro, p)
     db = connect(p, key=key)
     try:
         problems = health.quick_check(db)
-        if problems and is_encrypted(db):
-            bad = health.cipher_check(db)
-            raise crypto._fail(EncryptedDamaged(
-                f"{p}: the encrypted database is damaged ({len(bad)} page(s) fail their authentication "
-                f"check: {'; '.join(bad[:3]) or problems[0]}); the passphrase is right. It was left as it "
-                f"is: restore the newest verified backup."))
         if problems:
-            raise StorageError(f"{p}: the database is damaged ({problems[0]}); it was left as it is")
+            raise _damaged(db, p, problems)
         migrations.migrate(db, p)
     except BaseException:
         db.conn.close()
@@ -69,10 +88,13 @@ def open_database(path: str | Path, *, key: str | None = None) -> sqlite_utils.D
 def create_database(path: str | Path, *, sample: bool = False, key: str | None = None) -> sqlite_utils.Database:
     """Create a new database (never over an existing file), optionally with the sample data set;
     encrypted with the passphrase `key` when one is given."""
+    from dossier.services.instance import refuse_network_share
+
     p = Path(path)
     if p.exists():
         raise StorageError(f"{p}: a file already exists there; refusing to overwrite it")
     p.parent.mkdir(parents=True, exist_ok=True)
+    refuse_network_share(p)
     db = connect(p, create=True, key=key)
     try:
         migrations.migrate(db, p)
@@ -105,6 +127,9 @@ def check(db: sqlite_utils.Database) -> CheckResult:
 
 def close_database(db: sqlite_utils.Database) -> None:
     close(db)
+    lock = getattr(db, "instance_lock", None)  # set by services.recovery.open_exclusive
+    if lock is not None:
+        lock.release()
 
 
 def connect_for_check(path: str | Path, *, key: str | None = None) -> sqlite_utils.Database:
@@ -112,8 +137,9 @@ def connect_for_check(path: str | Path, *, key: str | None = None) -> sqlite_uti
     p = Path(path)
     if not p.exists():
         raise StorageError(f"{p}: no such database file")
-    if p.stat().st_size == 0:
-        raise StorageError(f"{p}: the file is empty (0 bytes); it is not a Dossier database")
+    precheck_file(p)
+    with readonly_probe(p, key=key) as ro:
+        migrations.check_openable(ro, p)
     db = connect(p, key=key)
     try:
         migrations.check_openable(db, p)

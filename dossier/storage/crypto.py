@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dossier.storage.connection import SQLITE_HEADER, StorageError, sqlcipher
+from dossier.storage.connection import SQLITE_HEADER, DamagedDatabase, StorageError, sqlcipher
 
 EXIT_PASSPHRASE = 3  # no passphrase given, or a wrong one (the file is untouched)
 EXIT_DAMAGED = 4  # the passphrase is right but pages of the encrypted file fail their check
@@ -63,8 +63,9 @@ class WrongPassphrase(CryptoError):
     """Every page of the file fails its check under the passphrase given."""
 
 
-class EncryptedDamaged(CryptoError):
-    """The passphrase is right (some pages authenticate) but other pages fail."""
+class EncryptedDamaged(CryptoError, DamagedDatabase):
+    """The passphrase is right (some pages authenticate) but other pages fail (a DamagedDatabase: the
+    window offers the newest verified backup)."""
 
     exit_code = EXIT_DAMAGED
 
@@ -241,8 +242,11 @@ def raw_connect(path: str | Path, key: str | None, *, readonly: bool = False) ->
     """A bare SQLCipher connection (autocommit), keyed when key is given.  Not verified."""
     lib = _require()
     teach_sqlite_utils()
-    conn = lib.connect(_uri(Path(path), "ro" if readonly else "rwc"), uri=True, isolation_level=None,
-                       timeout=10.0)
+    if str(path) == ":memory:":
+        conn = lib.connect(":memory:", isolation_level=None)
+    else:
+        conn = lib.connect(_uri(Path(path), "ro" if readonly else "rwc"), uri=True, isolation_level=None,
+                           timeout=10.0)
     try:
         conn.execute("PRAGMA cipher_log_level = NONE")  # its log goes to stderr; keep it quiet
         if key is not None:
@@ -510,3 +514,8 @@ def cleanup_leftovers(path: str | Path) -> list[Path]:
             extra.unlink()
             gone.append(extra)
     return gone
+
+
+def remembered_keys() -> list[str]:
+    """The distinct passphrases this process knows (to open backups of the databases it opened)."""
+    return list(dict.fromkeys(_keys.values()))
