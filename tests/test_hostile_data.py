@@ -202,6 +202,9 @@ REVIEWED = {
     ('bulk.py', 'src'),
     ('bulk.py', 'table'),
     ('bulk.py', 'where'),
+    ('crypto.py', 'before.application_id'),  # ints read from PRAGMA (issue 10)
+    ('crypto.py', 'before.user_version'),
+    ('crypto.py', 'key_literal(key)'),  # PRAGMA key takes no parameter: the passphrase, ' doubled
     ('dossier_queries.py', "_kept('e')"),
     ('dossier_queries.py', "_kept('f')"),
     ('dossier_queries.py', "_kept('i')"),

@@ -158,7 +158,14 @@ def looks_encrypted(path: str | Path) -> bool:
             head = f.read(16)
     except OSError:
         return False
-    return size >= 512 and size % 512 == 0 and head != SQLITE_HEADER
+    if size < 512 or size % 512 or head == SQLITE_HEADER or len(set(head)) <= 1:
+        return False  # 16 equal bytes (e.g. a zeroed header) are no random salt: damaged, not encrypted
+    with open(p, "rb") as f:
+        f.seek(21)
+        fractions = f.read(3)
+    # a plain SQLite header whose first bytes were overwritten still says 64/32/32 at offset 21 (the
+    # payload fractions); ciphertext does so by a 1 in 16 million chance
+    return fractions != b"\x40\x20\x20"
 
 
 def _uri(path: Path, mode: str) -> str:
@@ -278,7 +285,7 @@ def _diagnose(conn: Any, path: Path) -> CryptoError:
         return WrongPassphrase(
             f"{path}: wrong passphrase: none of its {pages} pages decrypts with it (or the file's first "
             f"16 bytes, its salt, are damaged; if you are sure of the passphrase, restore a backup). "
-            f"The file was not changed.")
+            f"The file was left as it is.")
     if failing == 0:
         return EncryptedDamaged(f"{path}: the encrypted database is damaged: it decrypts but SQLite cannot "
                                 f"read it; it was left as it is: restore the newest verified backup.")
@@ -334,7 +341,7 @@ def open_encrypted(path: str | Path, *, readonly: bool = False, key: str | None 
         raise _fail(last)
     raise _fail(PassphraseNeeded(
         f"{p}: this file is encrypted (or its header is damaged): a passphrase is needed "
-        f"(set DOSSIER_PASSPHRASE, or run from a terminal to be asked). The file was not changed."))
+        f"(set DOSSIER_PASSPHRASE, or start it in a terminal to be asked). The file was left as it is."))
 
 
 def create_encrypted(path: str | Path, key: str) -> Any:
@@ -381,10 +388,9 @@ def _fsync_dir(d: Path) -> None:
 
 
 def _table_counts(conn: Any) -> dict[str, int]:
-    names = [r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'search_fts%'")]
-    return {n: conn.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+    from dossier.storage.backup import table_counts
+
+    return table_counts(conn)
 
 
 @dataclass(frozen=True)
