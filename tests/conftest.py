@@ -27,6 +27,30 @@ if TEST_ENCRYPT:
     os.environ["DOSSIER_PASSPHRASE"] = TEST_PASSPHRASE
 
 
+# Tests that cannot run on an encrypted fixture as written: they open the fixture file with the standard
+# library's sqlite3, or start `dossier` with an environment that drops $DOSSIER_PASSPHRASE.  They run in
+# the plain pass; in the encrypted pass they are skipped BY NAME (so a new test is never skipped
+# silently).  To port one: open files with `raw_sqlite(path)` below, keep DOSSIER_PASSPHRASE in a
+# child's environment.
+PLAIN_ONLY = {
+    "tests/test_damaged_files.py::test_checkpoint_on_close_makes_the_db_alone_complete": "stdlib sqlite3 on the fixture",
+    "tests/test_damaged_files.py::test_disk_full_during_import_rolls_back": "stdlib sqlite3 iterdump of the fixture",
+    "tests/test_damaged_files.py::test_lock_is_freed_when_the_holder_is_killed": "helper process opens the fixture without a key",
+    "tests/test_pdf_dossier.py::test_bundled_fonts_print_every_script_on_a_machine_with_only_dejavu":
+        "child environment without DOSSIER_PASSPHRASE",
+    "tests/test_pdf_dossier.py::test_same_bytes_across_processes": "child environment without DOSSIER_PASSPHRASE",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    if not TEST_ENCRYPT:
+        return
+    for item in items:
+        why = PLAIN_ONLY.get(item.nodeid)
+        if why:
+            item.add_marker(pytest.mark.skip(reason=f"plain database only as written ({why}); see PLAIN_ONLY"))
+
+
 @pytest.fixture(autouse=True)
 def _key_provider():
     """Each test starts with no remembered passphrase and the mode's key provider (none when plain)."""

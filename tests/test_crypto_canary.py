@@ -95,6 +95,7 @@ def _exercise(tmp: Path, qtbot, monkeypatch, *, encrypted: bool) -> tuple[str, s
     from dossier.app import build_window
     from dossier.ui.passphrase import install_prompt
 
+    monkeypatch.delenv("DOSSIER_PASSPHRASE", raising=False)
     install_prompt()
     drv = Driver(qtbot, [("passphrase", {"passphrase-current": PW}, None)] if encrypted else [])
     w = build_window(db, False)

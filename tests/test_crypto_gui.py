@@ -77,7 +77,8 @@ def _encrypted_sample(tmp_path, pw):
 
 
 @pytest.fixture
-def gui_prompt():
+def gui_prompt(monkeypatch):
+    monkeypatch.delenv("DOSSIER_PASSPHRASE", raising=False)  # the dialog, not the environment, answers
     install_prompt()
     yield
 
@@ -226,3 +227,14 @@ def test_idle_lock_closes_forgets_and_asks_again(qtbot, tmp_path, gui_prompt, mo
     w.idle_lock.last_input -= 10
     w.idle_lock.check()  # a closed window never locks (nor prompts)
     assert asked == [] and w.idle_lock.locked is False
+
+
+def test_environment_passphrase_is_used_once_then_the_dialog(qtbot, tmp_path, monkeypatch):
+    from dossier.ui import passphrase as pp
+
+    monkeypatch.setenv("DOSSIER_PASSPHRASE", "from the environment")
+    assert pp.gui_key_provider(tmp_path / "x.db", None) == "from the environment"
+    d = Driver(qtbot, [("passphrase", None, None)])
+    assert pp.gui_key_provider(tmp_path / "x.db", "wrong passphrase") is None  # asks; cancelled
+    d.stop()
+    assert d.seen == [("passphrase", "wrong passphrase")]

@@ -121,7 +121,13 @@ def _parent() -> QWidget | None:
 
 
 def gui_key_provider(path: Path, problem: str | None) -> str | None:
-    """The GUI's key provider: a modal prompt; None when cancelled."""
+    """The GUI's key provider: $DOSSIER_PASSPHRASE once when set (scripted starts, the smoke mode),
+    else a modal prompt; None when cancelled."""
+    import os
+
+    env = os.environ.get("DOSSIER_PASSPHRASE")
+    if env and problem is None:
+        return env
     dlg = PassphraseDialog(_parent(), "Encrypted database",
                            f"{path.name} is encrypted. Enter its passphrase to open it.\n{path}",
                            mode="open", problem=problem)
