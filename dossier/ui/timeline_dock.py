@@ -121,7 +121,7 @@ class TimelinePanel(QWidget):
         self.labels = Labels(db)
         self.plot.items.labels = self.labels
         self.data = tl.load(db)
-        countries = sorted({c for c in self.data.country if c})
+        countries = self.data.countries()
         self.country.blockSignals(True)
         self.country.clear()
         self.country.addItem("all countries", None)
