@@ -88,6 +88,13 @@ class Data:
         return int(pos[0]) if len(pos) else None
 
 
+def empty_data() -> Data:
+    """No items (what the timeline shows while another database loads)."""
+    z = np.zeros(0)
+    zi = np.zeros(0, np.int64)
+    return Data(zi, np.zeros(0, np.int8), z, z, z, z, np.zeros(0, np.int8), np.zeros(0, np.int8), zi, zi, zi, [], [])
+
+
 class Cancelled(Exception):
     """Raised by a progress callback to stop a load."""
 
