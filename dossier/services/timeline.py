@@ -19,6 +19,7 @@ import numpy as np
 import sqlite_utils
 
 from dossier.domain.timeaxis import DAY, EPOCH_ORDINAL
+from dossier.services import timeline_compact
 from dossier.services.timeline_rows import first_fit
 from dossier.storage import timeline_queries as tq
 
@@ -276,6 +277,10 @@ class Layout:
     long_reach: np.ndarray  # per lane: the longest "long" row in days
     item_rows: dict = field(default_factory=dict)  # "order": rows by item, "items": their items (lazily)
     x_range: tuple[float, float] = (0.0, 1.0)
+    # compact geometry (services.timeline_compact): busy lanes one row tall, drawn as density
+    compact: bool = False
+    lane_compressed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    geometry: dict = field(default_factory=dict)
 
     def rows_of_item(self, i: int) -> np.ndarray:
         if not self.item_rows:
@@ -431,9 +436,11 @@ def layout(d: Data, opts: Options | None = None) -> Layout:
         np.maximum.at(long_reach, r_lanep[r_long], (e_hi - s_lo)[r_long] + 1)
     x_lo = day_to_x(dmin) if d.dated.any() else day_to_x(d.today - 365)
     x_hi = day_to_x(dmax + 1)
-    return Layout(d, lanes, tops, total, r_item, r_lanep, r_y, r_long, sk,
-                  day_to_x(s_lo), day_to_x(s_hi + 1), day_to_x(e_lo), day_to_x(e_hi + 1), dmin, res,
-                  starts, ends_, long_reach, x_range=(float(x_lo), float(x_hi)))
+    lay = Layout(d, lanes, tops, total, r_item, r_lanep, r_y, r_long, sk,
+                 day_to_x(s_lo), day_to_x(s_hi + 1), day_to_x(e_lo), day_to_x(e_hi + 1), dmin, res,
+                 starts, ends_, long_reach, x_range=(float(x_lo), float(x_hi)))
+    timeline_compact.prepare(lay)
+    return lay
 
 
 def precision_of(lo: float, hi: float) -> str:
