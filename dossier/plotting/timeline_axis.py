@@ -11,6 +11,7 @@ from collections import OrderedDict
 
 import pyqtgraph as pg
 from pyqtgraph.graphicsItems import DateAxisItem as _dai
+from PySide6.QtCore import QRectF
 
 
 class _UtcZoomLevel(_dai.ZoomLevel):
@@ -21,6 +22,26 @@ class _UtcZoomLevel(_dai.ZoomLevel):
         return ticks  # UTC ticks are where they belong
 
 
+class _MeasuringPainter:
+    """A painter for AxisItem.generateDrawSpecs that remembers text sizes (it measures every label of
+    every frame; the same labels come back while panning)."""
+
+    def __init__(self, p, sizes: dict):  # noqa: ANN001 - QPainter
+        self._p, self._sizes = p, sizes
+
+    def __getattr__(self, name: str):
+        return getattr(self._p, name)
+
+    def boundingRect(self, rect, flags, text):  # noqa: N802 - Qt API
+        k = (rect.x(), rect.y(), rect.width(), rect.height(), flags, text, self._p.font().key())
+        hit = self._sizes.get(k)
+        if hit is None:
+            if len(self._sizes) > 4096:
+                self._sizes.clear()
+            hit = self._sizes[k] = QRectF(self._p.boundingRect(rect, flags, text))
+        return QRectF(hit)
+
+
 class UtcDateAxis(pg.DateAxisItem):
     LABELS_KEPT = 2048
 
@@ -28,7 +49,11 @@ class UtcDateAxis(pg.DateAxisItem):
         super().__init__(orientation=orientation, utcOffset=0, **kwargs)
         self.zoomLevels = OrderedDict(
             (spacing, _UtcZoomLevel(level.tickSpecs, level.exampleText)) for spacing, level in self.zoomLevels.items())
-        self._labels: dict[tuple, list[str]] = {}
+        self._labels: dict[tuple, str] = {}
+        self._sizes: dict[tuple, QRectF] = {}
+
+    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph API
+        return super().generateDrawSpecs(_MeasuringPainter(p, self._sizes))
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
         level = id(self.zoomLevel)

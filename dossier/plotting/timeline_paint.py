@@ -44,13 +44,15 @@ def density_image(density: np.ndarray, dense: np.ndarray, lane_rows: np.ndarray,
     alpha = (np.log1p(dens) / top * 225).astype(np.uint32)
     alpha[dens > 0] = np.maximum(alpha[dens > 0], 40)
     alpha[~dense] = 0
-    img = np.repeat(alpha, heights, axis=0)
-    img[np.cumsum(heights) - 1] = 0  # a gap between lanes
-    bg = np.repeat(background.astype(np.uint32), heights, axis=0)  # (pixel rows, 3)
+    bg = background.astype(np.uint32)
     c = st.DENSITY
-    chans = [(bg[:, k:k + 1] * (255 - img) + v * img + 127) // 255
+    # composite per (lane, column), then stretch the lanes to their pixel rows
+    chans = [(bg[:, k:k + 1] * (255 - alpha) + v * alpha + 127) // 255
              for k, v in enumerate((c.red(), c.green(), c.blue()))]
-    rgb = np.ascontiguousarray((0xFF000000 | (chans[0] << 16) | (chans[1] << 8) | chans[2]).astype(np.uint32))
+    lane_rgb = (0xFF000000 | (chans[0] << 16) | (chans[1] << 8) | chans[2]).astype(np.uint32)
+    rgb = np.repeat(lane_rgb, heights, axis=0)
+    bg_rgb = (0xFF000000 | (bg[:, 0] << 16) | (bg[:, 1] << 8) | bg[:, 2]).astype(np.uint32)
+    rgb[np.cumsum(heights) - 1] = bg_rgb[:, None]  # a gap between lanes
     h, w = rgb.shape
     return QImage(rgb.data, w, h, w * 4, QImage.Format.Format_RGB32), rgb
 

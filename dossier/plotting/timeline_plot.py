@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 from dossier.domain.timeaxis import DAY, ordinal_to_x
 from dossier.plotting import timeline_style as st
@@ -70,6 +71,8 @@ class TimelinePlot(pg.PlotWidget):
             ax = self.plot_item.getAxis(name)
             ax.setPen(pg.mkPen(90, 90, 90))
             ax.setTextPen(pg.mkPen(30, 30, 30))
+            # repaints of an unchanged axis (every frame for the lane column while panning) are a blit
+            ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.eras = EraBands()
         self.items = TimelineItems(labels)
         self.vb.addItem(self.eras)
