@@ -214,3 +214,22 @@ def test_vectorised_first_fit_is_the_loop(seed):
             want, ends = first_fit_reference(start[m].tolist(), end[m].tolist(), cap)
             assert sub[m].tolist() == want
             assert (rows[m] == len(ends)).all()
+
+
+def test_merged_spans_cover_exactly_the_union():
+    from dossier.plotting.timeline_paint import merge_spans
+
+    rng = np.random.default_rng(2)
+    x0 = rng.uniform(0, 1000, 400)
+    x1 = x0 + rng.uniform(1, 80, 400)
+    y = rng.choice([10.0, 30.0, 50.0], 400)
+    m0, m1, my = merge_spans(x0, x1, y)
+    assert len(m0) < 200
+    grid = np.arange(0, 1100, 0.25)
+    for row in (10.0, 30.0, 50.0):
+        want = ((grid[:, None] >= x0[y == row]) & (grid[:, None] <= x1[y == row])).any(axis=1)
+        got = ((grid[:, None] >= m0[my == row]) & (grid[:, None] <= m1[my == row])).any(axis=1)
+        assert (want == got).all()
+        starts = np.sort(m0[my == row])
+        ends = m1[my == row][np.argsort(m0[my == row])]
+        assert (starts[1:] > ends[:-1]).all()  # disjoint

@@ -154,7 +154,10 @@ class TimelineItems(pg.GraphicsObject):
                     continue
                 a0, a1 = np.maximum(px0s[m], left - 5), np.minimum(px1s[m], right + 5)
                 ok = a1 > a0
-                self._draw(p, a0[ok], ytop[m][ok], np.maximum(a1[ok] - a0[ok], 1.0), hpx, base, s)
+                a0, a1, yy = a0[ok], np.maximum(a1[ok], a0[ok] + 1.0), ytop[m][ok]
+                if s == 0:  # solid, no outline: piled-up bars of a row are one fill
+                    a0, a1, yy = tp.merge_spans(a0, a1, yy)
+                self._draw(p, a0, yy, a1 - a0, hpx, base, s)
                 # a possible start or end narrower than a pixel has nothing to fade across
                 f0 = m & (px0s - px0 >= 1) & (px0s >= left - 5) & (px0 <= right + 5)
                 f1 = m & (px1 - px1s >= 1) & (px1 >= left - 5) & (px1s <= right + 5)

@@ -32,6 +32,23 @@ def fill_rects(p: QPainter, x, y, w, h, colour: QColor) -> None:
     p.drawRects(*a.drawargs())
 
 
+def merge_spans(x0: np.ndarray, x1: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlapping [x0, x1] spans on the same y as one span each (same look for one solid colour, far
+    less to fill where bars pile up in a full sub-row)."""
+    if len(x0) < 2:
+        return x0, x1, y
+    o = np.lexsort((x0, y))
+    x0, x1, y = x0[o], x1[o], y[o]
+    new_y = np.r_[True, y[1:] != y[:-1]]
+    lo = float(x0.min())
+    big = float(x1.max()) - lo + 10.0
+    off = (np.cumsum(new_y) - 1) * big
+    reach = np.maximum.accumulate(x1 - lo + off)  # running end, never mixing rows
+    new = new_y | np.r_[True, x0[1:] - lo + off[1:] > reach[:-1]]
+    starts = np.flatnonzero(new)
+    return x0[starts], np.maximum.reduceat(x1, starts), y[starts]
+
+
 def density_image(density: np.ndarray, dense: np.ndarray, lane_rows: np.ndarray, background: np.ndarray
                   ) -> tuple[QImage, np.ndarray]:
     """The visible lanes as one opaque image: each lane's background (`background`, RGB per lane) with

@@ -164,10 +164,11 @@ class TimelinePanel(QWidget):
 
     def _start_loader(self, session) -> None:  # noqa: ANN001 - services.session.Session
         loader = TimelineLoader(session, self.options)
+        # bound methods of this widget: Qt drops the connections if the panel goes away first
         loader.progressed.connect(self._progressed)
-        loader.loaded.connect(lambda data, lay: self._background_done(loader, data, lay))
-        loader.cancelled.connect(lambda: self._background_stopped(loader, "Loading the timeline was cancelled."))
-        loader.failed.connect(lambda msg: self._background_stopped(loader, f"Could not load the timeline: {msg}"))
+        loader.loaded.connect(self._background_done)
+        loader.cancelled.connect(self._background_cancelled)
+        loader.failed.connect(self._background_failed)
         self.loader = loader
         self.load_label.setText("Loading the timeline…")
         self.load_progress.setValue(0)
@@ -177,20 +178,27 @@ class TimelinePanel(QWidget):
         loader.start()
 
     def _progressed(self, percent: int, what: str) -> None:
-        if self.loader is not None:
+        if self.sender() is self.loader:
             self.load_progress.setValue(percent)
             self.load_label.setText(f"Loading the timeline: {what}…")
 
-    def _background_done(self, loader: TimelineLoader, data: tl.Data, lay: tl.Layout) -> None:
-        if loader is not self.loader:  # superseded by a later reload
+    def _background_done(self, data: tl.Data, lay: tl.Layout) -> None:
+        loader = self.sender()
+        if loader is None or loader is not self.loader:  # superseded by a later reload
             return
         self.loader = None
         self.loading.hide()
         self._loaded(data, lay if loader.options == self.options else None,
                      keep_view=self._loaded_path == self.window_.session.path)
 
-    def _background_stopped(self, loader: TimelineLoader, message: str) -> None:
-        if loader is not self.loader:
+    def _background_cancelled(self) -> None:
+        self._background_stopped(self.sender(), "Loading the timeline was cancelled.")
+
+    def _background_failed(self, message: str) -> None:
+        self._background_stopped(self.sender(), f"Could not load the timeline: {message}")
+
+    def _background_stopped(self, loader, message: str) -> None:  # noqa: ANN001 - TimelineLoader
+        if loader is None or loader is not self.loader:
             return
         self.loader = None
         self.load_label.setText(message)

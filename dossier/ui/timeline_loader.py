@@ -12,6 +12,7 @@ from dossier.services import database
 from dossier.services import timeline as tl
 
 _RUNNING: set[TimelineLoader] = set()  # referenced until finished: a QThread must not die while it runs
+_HOOKED = False  # stop_all is connected to the application's aboutToQuit
 
 
 class TimelineLoader(QThread):
@@ -29,10 +30,12 @@ class TimelineLoader(QThread):
         self.finished.connect(self._forget)
 
     def start(self) -> None:  # noqa: D102 - QThread API
+        global _HOOKED
         _RUNNING.add(self)
         app = QCoreApplication.instance()
-        if app is not None and len(_RUNNING) == 1:
+        if app is not None and not _HOOKED:
             app.aboutToQuit.connect(stop_all)
+            _HOOKED = True
         super().start()
 
     def cancel(self) -> None:
