@@ -4,6 +4,7 @@ plus `sqlite3`'s interrupt for the query under way).  The window stays responsiv
 
 from __future__ import annotations
 
+import atexit
 import copy
 
 from PySide6.QtCore import QCoreApplication, QThread, Signal
@@ -79,3 +80,6 @@ def stop_all(timeout_ms: int = 10_000) -> None:
     for loader in list(_RUNNING):
         loader.cancel()
         loader.wait(timeout_ms)
+
+
+atexit.register(stop_all)  # also when Python exits without the application's aboutToQuit (scripts, tests)
