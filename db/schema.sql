@@ -1,5 +1,9 @@
--- Generated from the migrations (schema version 3); do not edit: run
+-- Generated from the migrations (schema version 5); do not edit: run
 --   python -m dossier.storage.schema_dump > db/schema.sql
+
+CREATE INDEX change_log_batch ON change_log(batch_id, table_name);
+
+CREATE INDEX change_log_record ON change_log(table_name, record_key);
 
 CREATE INDEX citation_source ON citation(source);
 
@@ -53,6 +57,17 @@ CREATE TABLE alias (
     kind TEXT NOT NULL DEFAULT 'variant' CHECK (kind IN ('variant', 'native', 'former', 'alias')),
     seq INTEGER NOT NULL DEFAULT 0,
     UNIQUE (entity, name)
+) STRICT;
+
+CREATE TABLE change_log (
+    rid INTEGER PRIMARY KEY,
+    batch_id INTEGER NOT NULL REFERENCES import_batch(id),
+    at TEXT NOT NULL,
+    table_name TEXT NOT NULL,
+    record_key TEXT NOT NULL,
+    op TEXT NOT NULL CHECK (op IN ('insert', 'update', 'delete')),
+    old_json TEXT,
+    new_json TEXT
 ) STRICT;
 
 CREATE TABLE citation (

@@ -38,10 +38,13 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
+    from dossier.ui.import_dialog import install as install_import
+    from dossier.ui.print_dossier import install as install_print_dossier
     from dossier.ui.timeline_dock import install as timeline
     from dossier.ui.trade_panel import install as install_trade_panel
 
-    return [timeline, install_trade_panel]  # the timeline first: the trade panel links to window.timeline
+    # the timeline first: the trade panel links to window.timeline
+    return [timeline, install_trade_panel, install_print_dossier, install_import]
 
 
 def run_gui(db_arg: str | None) -> int:
@@ -63,4 +66,36 @@ def run_gui(db_arg: str | None) -> int:
         print(f"dossier: {e}", file=sys.stderr)
         return 1
     win.show()
+    _arm_smoke(app, win)
     return app.exec()
+
+
+def _arm_smoke(app, win) -> None:
+    """Smoke mode for the packaging test and the start-up benchmark (off unless asked for).
+
+    With $DOSSIER_SMOKE_PNG=PATH, once the event loop has run after show() the window prints
+    `dossier-smoke: shown-at=<epoch seconds>` (the moment it was shown: the benchmark's end mark), lets
+    events settle (~0.3 s, so deferred layout and painting finish), renders itself with `grab()` to
+    PATH and quits: exit 0 when the PNG was written, 1 when not."""
+    target = os.environ.get("DOSSIER_SMOKE_PNG")
+    if not target:
+        return
+    import time
+
+    from PySide6.QtCore import QTimer
+
+    def say(text: str) -> None:
+        if sys.stdout is not None:  # a windowed Windows executable has no stdout
+            print(f"dossier-smoke: {text}", flush=True)
+
+    def shown() -> None:
+        say(f"shown-at={time.time():.6f}")
+        QTimer.singleShot(300, shoot)
+
+    def shoot() -> None:
+        app.processEvents()
+        ok = win.grab().save(target, "PNG")
+        say(f"png={target} saved={ok}")
+        app.exit(0 if ok else 1)
+
+    QTimer.singleShot(0, shown)

@@ -118,7 +118,8 @@ cmd_export.configure = _export_configure
 
 def _import_configure(p: argparse.ArgumentParser) -> None:
     db_arg(p)
-    p.add_argument("files", nargs="+", metavar="FILE", help="Dossier CSV files (one change set)")
+    p.add_argument("files", nargs="*", metavar="FILE", help="CSV files (one change set): Dossier CSV, TimelineJS "
+                   "sheets, EveryPolitician term CSVs, simple rosters (name,role,start,end)")
     p.add_argument("--dry-run", action="store_true", help="validate and show the change set; write nothing")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.add_argument("--encoding", metavar="ENC", help="the files' encoding when not UTF-8/UTF-16 with BOM")
@@ -126,6 +127,51 @@ def _import_configure(p: argparse.ArgumentParser) -> None:
     order.add_argument("--dayfirst", action="store_true", help="read NN/NN/YYYY dates as DD/MM/YYYY")
     order.add_argument("--monthfirst", action="store_true", help="read NN/NN/YYYY dates as MM/DD/YYYY")
     p.add_argument("--decimal-comma", action="store_true", help="numbers use ',' as the decimal separator")
+    p.add_argument("--overwrite-conflicts", action="store_true",
+                   help="apply rows that conflict with local edits made since the record's last import")
+    p.add_argument("--merge-matches", action="store_true",
+                   help="confirm the suggested matches (rows without ids matched by name and dates)")
+    p.add_argument("--term", action="append", default=[], metavar="ID=START/END",
+                   help="EveryPolitician term dates, e.g. 5=2013-09-23/2018-08-31 (members inherit them)")
+    p.add_argument("--undo", type=int, metavar="BATCH", help="undo import batch BATCH (the latest) instead")
+
+
+def _terminal_progress():
+    if not sys.stderr.isatty():
+        return None
+    state = {"last": -1}
+
+    def progress(done: int, total: int, what: str) -> None:
+        pct = int(100 * done / max(total, 1))
+        if pct != state["last"]:
+            state["last"] = pct
+            sys.stderr.write(f"\r{pct:3d}%  {what[:60]:<60}")
+            sys.stderr.flush()
+            if done >= total:
+                sys.stderr.write("\n")
+
+    return progress
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from dossier.services.database import close_database
+    from dossier.services.importing import JournalError, undo_batch
+
+    db = _open(args.db)
+    if db is None:
+        return EXIT_REJECTED
+    try:
+        touched = undo_batch(db, args.undo)
+    except JournalError as e:
+        err(str(e))
+        return EXIT_REJECTED
+    finally:
+        close_database(db)
+    if args.json:
+        print_json({"undone": args.undo, "rows": touched})
+    else:
+        print(f"undid batch {args.undo}: " + (", ".join(f"{t} {n}" for t, n in touched.items()) or "no rows"))
+    return EXIT_OK
 
 
 @command("import", "Import CSV files as one validated change set (nothing is written if any row is rejected).")
@@ -136,6 +182,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from dossier.services.database import close_database
     from dossier.services.importing import import_files
 
+    if args.undo is not None:
+        return _undo(args)
+    if not args.files:
+        err("import: name at least one FILE (or --undo BATCH)")
+        return EXIT_USAGE
     if args.encoding:
         try:
             codecs.lookup(args.encoding)
@@ -146,13 +197,22 @@ def cmd_import(args: argparse.Namespace) -> int:
         if "://" in f:
             err(f"{f}: only local files can be imported")
             return EXIT_REJECTED
+    terms = []
+    for t in args.term:
+        tid, _, span = t.partition("=")
+        start, _, end = span.partition("/")
+        if not tid or not span:
+            err(f"--term {t!r}: write ID=START/END, e.g. 5=2013-09-23/2018-08-31")
+            return EXIT_USAGE
+        terms.append((tid.strip(), start.strip(), end.strip()))
     db = _open(args.db)
     if db is None:
         return EXIT_REJECTED
     opts = Options(encoding=args.encoding, dayfirst=args.dayfirst, monthfirst=args.monthfirst,
-                   decimal_comma=args.decimal_comma)
+                   decimal_comma=args.decimal_comma, overwrite_conflicts=args.overwrite_conflicts,
+                   merge_matches=args.merge_matches, terms=tuple(terms))
     try:
-        report = import_files(db, args.files, opts, dry_run=args.dry_run)
+        report = import_files(db, args.files, opts, dry_run=args.dry_run, progress=_terminal_progress())
     finally:
         close_database(db)
     if args.json:
@@ -167,9 +227,16 @@ def cmd_import(args: argparse.Namespace) -> int:
         if report.ok:
             if report.already_imported:
                 print(f"note: already imported before: {', '.join(report.already_imported)}", file=sys.stderr)
+            for c in report.conflicts:
+                print(f"{c.file}:{c.line}: conflict: {c.kind} {'/'.join(map(str, c.key))} {c.reason}; kept as it is "
+                      "(--overwrite-conflicts to take the file's values)", file=sys.stderr)
+            for m in report.matches:
+                print(f"{m['file']}:{m['line']}: {m['status']}: {m['name']!r} -> {m['record']} ({m['how']})",
+                      file=sys.stderr)
             nothing = not (s["added"] or s["changed"] or s["deleted"])
             print(f"{verb}: {s['added']} added, {s['changed']} changed, {s['deleted']} deleted, "
-                  f"{s['unchanged']} unchanged" + (" (nothing to change)" if nothing else "")
+                  f"{s['unchanged']} unchanged, {len(s['conflicts'])} conflicts ({report.rows} records)"
+                  + (" (nothing to change)" if nothing else "")
                   + (f"; batch {report.batch}" if report.batch else ""))
         else:
             print(f"rejected: {len(report.errors)} problem(s); nothing was written", file=sys.stderr)
@@ -179,3 +246,5 @@ def cmd_import(args: argparse.Namespace) -> int:
 cmd_import.configure = _import_configure
 from dossier.cli import image as _image  # noqa: E402,F401  (dossier export image)
 from dossier.cli import trade as _trade  # noqa: E402,F401  (dossier export trade)
+from dossier.cli import pdf as _pdf  # noqa: E402,F401  (registers 'export pdf')
+from dossier.cli import about  # noqa: E402,F401  (registers `dossier about`)

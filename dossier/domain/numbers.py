@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+_GROUPED_DOTS = re.compile(r"[-+]?[0-9]{1,3}(?:\.[0-9]{3})+(?:,[0-9]+)?\Z", re.ASCII)
 _NUM = re.compile(r"[-+]?[0-9]+(?:\.[0-9]+)?\Z", re.ASCII)
 
 
@@ -23,6 +24,8 @@ def parse_decimal(text: str, *, decimal_comma: bool = False) -> Decimal:
     if not s:
         raise NumberError("empty number")
     if decimal_comma:
+        if _GROUPED_DOTS.match(s):  # 756.000.000,00: '.' groups thousands in decimal-comma locales
+            s = s.replace(".", "")
         if "." in s:
             raise NumberError(f"{text!r}: '.' is not allowed when the decimal separator is ','")
         s = s.replace(",", ".")

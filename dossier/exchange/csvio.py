@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 import csv
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +59,8 @@ class CsvFile:
     header: list[str]
     header_line: int = 1
     problems: list[Problem] = field(default_factory=list)
+    tell: Callable[[], int] | None = None  # bytes read so far (for progress)
+    size: int = 0  # the file's size in bytes
 
     @property
     def name(self) -> str:
@@ -188,7 +190,9 @@ def read_csv(path: str | Path, *, encoding: str | None = None, max_problems: int
     header = [h.strip() for h in header]
     while header and header[-1] == "":
         header.pop()  # trailing delimiters after the last column
-    info = CsvFile(p, src.encoding, delim, header, header_line_no)
+    size = p.stat().st_size
+    info = CsvFile(p, src.encoding, delim, header, header_line_no,
+                   tell=lambda: size if src.raw.closed else src.raw.tell(), size=size)
     _check_nul(info, header_line_no, "\x00".join(header))
 
     def rows() -> Iterator[tuple[int, list[str]]]:

@@ -41,6 +41,9 @@ class Row:
     values: dict[str, Any]  # only the columns present in the file
     deleted: bool = False
     warnings: list[Problem] = field(default_factory=list)
+    # Foreign rows without an id of ours: what to match existing records on (the import service
+    # resolves it): {"name": str, "start": PartialDate|None, "end": ..., "identifiers": [(scheme, value)]}
+    match: dict[str, Any] | None = None
 
     def key(self) -> tuple:
         out = []
@@ -59,6 +62,20 @@ class ParsedFile:
     problems: list[Problem]
 
 
+@dataclass
+class StreamedFile:
+    """A file being read: `rows` is a generator; `problems` grows while it runs (sorted by line at the end)."""
+    path: Path
+    kind: Kind | None
+    info: CsvFile | None
+    rows: Iterator[Row]
+    problems: list[Problem]
+    fmt: str = "dossier"
+
+    def tell(self) -> int:
+        return self.info.tell() if self.info is not None and self.info.tell is not None else 0
+
+
 @dataclass(frozen=True)
 class Options:
     encoding: str | None = None
@@ -66,6 +83,9 @@ class Options:
     monthfirst: bool = False
     decimal_comma: bool = False
     max_problems: int = 50
+    merge_matches: bool = False  # confirm the suggested matches of rows without ids (never by default)
+    overwrite_conflicts: bool = False  # overwrite records changed locally since their last import
+    terms: tuple[tuple[str, str, str], ...] = ()  # EveryPolitician term dates: (term id, start, end)
 
 
 def recognise(header: list[str], path: Path) -> tuple[Kind | None, list[Problem]]:
@@ -251,21 +271,32 @@ def _convert(col: Column, raw: str, opts: Options, warnings: list[str]) -> Any:
 
 
 def parse_file(path: str | Path, opts: Options = Options()) -> ParsedFile:
+    sf = stream_file(path, opts)
+    rows = list(sf.rows)
+    return ParsedFile(sf.path, sf.kind, sf.info, rows, sorted(sf.problems, key=lambda q: q.line))
+
+
+def stream_file(path: str | Path, opts: Options = Options()) -> StreamedFile:
+    """Open a Dossier CSV file for streaming: rows are validated as they are read (bounded memory)."""
     p = Path(path)
     try:
         info, records = read_csv(p, encoding=opts.encoding, max_problems=opts.max_problems)
     except CsvRejected as e:
-        return ParsedFile(p, None, None, [], e.problems)
+        return StreamedFile(p, None, None, iter(()), e.problems)
     kind, probs = recognise(info.header, p)
     if kind is None:
         for pr in probs:
             object.__setattr__(pr, "line", info.header_line)
         records.close()
-        return ParsedFile(p, None, info, [], probs)
+        return StreamedFile(p, None, info, iter(()), probs)
+    problems = info.problems  # the reader's structural problems and ours, in one list
+    return StreamedFile(p, kind, info, _rows(p, kind, info, records, opts, problems), problems)
+
+
+def _rows(p: Path, kind: Kind, info: CsvFile, records: Iterator[tuple[int, list[str]]], opts: Options,
+          problems: list[Problem]) -> Iterator[Row]:
     cols = [kind.column(h) if h in kind.column_names else next(c for c in extra_columns(kind) if c.name == h)
             for h in info.header]
-    rows: list[Row] = []
-    problems: list[Problem] = []
     name = str(p)
     for line, cells in records:
         values: dict[str, Any] = {}
@@ -278,24 +309,20 @@ def parse_file(path: str | Path, opts: Options = Options()) -> ParsedFile:
             except (CellError, text.TextError, dates.DateError) as e:
                 problems.append(Problem(name, line, col.name, str(e)))
                 bad = True
-            warns.extend(Problem(name, line, col.name, m, "warning") for m in w)
+            if w:
+                warns.extend(Problem(name, line, col.name, m, "warning") for m in w)
         if bad:
-            if len(problems) >= opts.max_problems:
-                break
+            if sum(1 for q in problems if q.severity == "error") >= opts.max_problems:
+                records.close()
+                return
             continue
         deleted = bool(values.pop("deleted", False))
         if not deleted:
-            # end before start (never swapped); requires both columns in the row
-            for a, b in (("start", "end"), ("birth_date", None)):
-                s, e = values.get(a), values.get(b) if b else None
-                if isinstance(s, dates.PartialDate) and isinstance(e, dates.PartialDate) and e.latest < s.earliest:
-                    problems.append(Problem(name, line, b or a, f"end {e.text} is before start {s.text}"))
-                    bad = True
-            if bad:
+            s, e = values.get("start"), values.get("end")
+            if isinstance(s, dates.PartialDate) and isinstance(e, dates.PartialDate) and e.latest < s.earliest:
+                problems.append(Problem(name, line, "end", f"end {e.text} is before start {s.text}"))
                 continue
-        rows.append(Row(kind, name, line, values, deleted, warns))
-    problems = info.problems + problems
-    return ParsedFile(p, kind, info, rows, problems)
+        yield Row(kind, name, line, values, deleted, warns)
 
 
 # --- writing -----------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
-"""Import Dossier CSV files: parse and validate everything, build the change set, then apply it in
-one transaction recorded as an import batch (RELIABILITY.md rule 1).
+"""Import CSV files: validate everything and build the change set, then apply it in one transaction
+recorded as an import batch with a change journal (RELIABILITY.md rule 1; undo in `undo_batch`).
 
-Nothing is written unless every file of the import is valid: a rejected import leaves the database
-byte-for-byte unchanged.  Several files (a sources file plus the files citing it) are one change set.
+Nothing is written unless every file of the import is valid: the plan is computed with reads only, so
+a rejected import leaves the database byte-for-byte unchanged.  Several files (a sources file plus the
+files citing it) are one change set.  A verified backup is taken before anything is applied.
+Files are streamed: small imports keep their parsed rows between the plan and the apply; big ones are
+read twice instead of held in memory.
 """
 
 from __future__ import annotations
@@ -10,71 +13,31 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-from dossier.domain import dates
-from dossier.domain.kinds import KINDS, ORDER, Kind
-from dossier.exchange.csvio import Problem
-from dossier.exchange.dossier_csv import Options, ParsedFile, Row, format_cell
-from dossier.exchange.formats import parse_any
-from dossier.storage import records
+from dossier.domain.kinds import KINDS
+from dossier.exchange.dossier_csv import Options, StreamedFile
+from dossier.exchange.formats import stream_any
+from dossier.services.changeset import (
+    Cancelled,
+    Change,
+    ChangePass,
+    ImportReport,
+    Progress,
+    canon,
+)
+from dossier.storage import journal, records
 from dossier.storage.connection import atomic
 
-Progress = Callable[[int, int, str], None]  # (done, total, what); may raise Cancelled
+CACHE_ROWS = 200_000  # below this many rows the plan's parsed rows are reused for the apply
 
 
-class Cancelled(Exception):
-    pass
-
-
-@dataclass
-class Change:
-    op: str  # added, changed, unchanged, deleted, missing (delete of an unknown record)
-    kind: str
-    key: tuple
-    file: str
-    line: int
-    fields: dict[str, tuple[str, str]] = field(default_factory=dict)  # column -> (old, new)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"op": self.op, "kind": self.kind, "key": list(self.key), "file": self.file, "line": self.line,
-                "fields": {k: {"old": o, "new": n} for k, (o, n) in self.fields.items()}}
-
-
-@dataclass
-class ImportReport:
-    files: list[dict[str, Any]]
-    changes: list[Change] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    batch: int | None = None
-    applied: bool = False
-    already_imported: list[str] = field(default_factory=list)
-
-    def count(self, op: str) -> int:
-        return sum(1 for c in self.changes if c.op == op)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary(self) -> dict[str, Any]:
-        return {
-            "batch": self.batch,
-            "added": self.count("added"),
-            "changed": self.count("changed"),
-            "unchanged": self.count("unchanged"),
-            "deleted": self.count("deleted"),
-            "conflicts": [],
-            "rejected": [{"file": f, "line": ln} for f, ln in sorted({(e.file, e.line) for e in self.errors})],
-            "errors": [e.as_dict() for e in self.errors],
-            "warnings": [w.as_dict() for w in self.warnings],
-        }
+def _now() -> str:
+    return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
 
 def _sha256(path: Path) -> str:
@@ -85,174 +48,154 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def canon(kind: Kind, col: str, value: Any) -> str:
-    """A value as comparable text (the CSV cell without formula neutralisation)."""
-    if col in ("source",):
-        return "|".join(value or [])
-    if col == "quote":
-        return value or ""
-    c = kind.column(col)
-    s = format_cell(c, value)
-    if c.type in ("text", "name", "id", "aliases") or c.type.startswith("ref:"):
-        from dossier.exchange.dossier_csv import unneutralise
-        s = unneutralise(s)
-    return s
+def _db_path(db: sqlite_utils.Database) -> Path | None:
+    for _seq, name, file in db.conn.execute("PRAGMA database_list"):
+        if name == "main" and file:
+            return Path(file)
+    return None
 
 
-class _Resolver:
-    """Checks that referenced ids exist in the database or earlier in the same import."""
+class _Cached:
+    """Rows of the plan pass kept for the apply pass (small imports only)."""
 
-    def __init__(self, db: sqlite_utils.Database):
-        self.db = db
-        self.new: dict[str, set[str]] = {"sources": set(), "people": set(), "organizations": set(), "events": set()}
-        self.gone: dict[str, set[str]] = {k: set() for k in self.new}
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.rows: dict[int, list] = {}
+        self.n = 0
+        self.overflow = False
 
-    def note(self, row: Row) -> None:
-        if row.kind.name in self.new and "id" in row.values:
-            (self.gone if row.deleted else self.new)[row.kind.name].add(row.values["id"])
+    def wrap(self, i: int, sf: StreamedFile) -> StreamedFile:
+        store = self.rows.setdefault(i, [])
 
-    def has(self, kind: str, rid: str) -> bool:
-        if rid in self.gone.get(kind, ()):
-            return False
-        return rid in self.new.get(kind, ()) or records.exists(self.db, kind, rid)
+        def gen():
+            for r in sf.rows:
+                if not self.overflow:
+                    self.n += 1
+                    if self.n > self.limit:
+                        self.overflow = True
+                        self.rows.clear()
+                    else:
+                        store.append(r)
+                yield r
 
-    def entity(self, rid: str) -> bool:
-        if records.entity_kind(self.db, rid) is not None:
-            return rid not in self.gone["people"] and rid not in self.gone["organizations"]
-        return rid in self.new["people"] or rid in self.new["organizations"]
-
-    def check(self, row: Row) -> list[Problem]:
-        out = []
-        for col, val in row.values.items():
-            t = row.kind.column(col).type if col in row.kind.column_names else ""
-            if val in (None, "") or not (t.startswith("ref:") or t == "refs:source"):
-                continue
-            if t == "refs:source":
-                for s in val:
-                    if not self.has("sources", s):
-                        out.append(Problem(row.file, row.line, col, f"unknown source {s!r} (not in the database "
-                                                                     "nor in a sources file of this import)"))
-            elif t == "ref:entity":
-                if not self.entity(val):
-                    out.append(Problem(row.file, row.line, col, f"unknown person, organisation or country {val!r}"))
-            else:
-                target = t.split(":", 1)[1]
-                if not self.has(target, val):
-                    out.append(Problem(row.file, row.line, col, f"unknown {target[:-1]} {val!r}"))
-        return out
+        return StreamedFile(sf.path, sf.kind, sf.info, gen(), sf.problems, sf.fmt)
 
 
-def plan(db: sqlite_utils.Database, parsed: list[ParsedFile], report: ImportReport) -> list[tuple[Row, Change, dict | None]]:
-    """Compare every row with the database: the change set.  Adds reference problems to the report."""
-    by_kind: dict[str, list[Row]] = {k: [] for k in ORDER}
-    for pf in parsed:
-        if pf.kind:
-            for row in pf.rows:  # a foreign file may carry rows of several kinds (its own source first)
-                by_kind[row.kind.name].append(row)
-    resolver = _Resolver(db)
-    for k in ORDER:
-        for row in by_kind[k]:
-            resolver.note(row)
-    steps: list[tuple[Row, Change, dict | None]] = []
-    seen: dict[tuple, tuple[str, int]] = {}
-    for k in ORDER:
-        for row in by_kind[k]:
-            probs = resolver.check(row) if not row.deleted else []
-            key = (k, row.key())
-            if key in seen:
-                f, ln = seen[key]
-                probs.append(Problem(row.file, row.line, row.kind.key[0],
-                                     f"the same record appears again (first at {Path(f).name}:{ln})"))
-            seen[key] = (row.file, row.line)
-            if probs:
-                report.errors.extend(probs)
-                continue
-            existing = records.get_record(db, k, _lookup_key(row))
-            change = Change("added", k, row.key(), row.file, row.line)
-            if row.deleted:
-                change.op = "deleted" if existing else "missing"
-            elif existing is not None:
-                for col, val in row.values.items():
-                    new = canon(row.kind, col, val)
-                    old = canon(row.kind, col, _existing_typed(row.kind, col, existing.get(col)))
-                    if new != old:
-                        change.fields[col] = (old, new)
-                change.op = "changed" if change.fields else "unchanged"
-            else:
-                change.fields = {c: ("", canon(row.kind, c, v)) for c, v in row.values.items() if v not in (None, "", [])}
-            steps.append((row, change, existing))
-    return steps
+def _open_all(files: list[Path], opts: Options) -> list[StreamedFile]:
+    out: list[StreamedFile] = []
+    for f in files:
+        out.extend(stream_any(f, opts))
+    return out
 
 
-def _lookup_key(row: Row) -> tuple:
-    v = row.values
-    if row.kind.name == "trade":
-        return (v["reporter"], v["partner"], v["year"], v["flow"], v.get("commodity") or "",
-                v.get("basis") or "unknown", records.source_key(v.get("source")))
-    if row.kind.name == "participants":
-        return (v["event"], v["participant"], v.get("role") or "participant")
-    if row.kind.name == "identifiers":
-        return (v["scheme"], v["value"])
-    return (v["id"],)
+def _matcher(db: sqlite_utils.Database, opts: Options):
+    from dossier.services.matching import Matcher
 
-
-def _existing_typed(kind: Kind, col: str, value: Any) -> Any:
-    if value in (None, ""):
-        return value
-    if col in ("source", "quote", "aliases"):
-        return value
-    t = kind.column(col).type
-    if t in ("date",) or (t == "end" and value != dates.ONGOING):
-        return dates.parse_date(value)
-    return value
+    return Matcher(db, opts)
 
 
 def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: Options = Options(), *,
                  dry_run: bool = False, batch_kind: str = "import", progress: Progress | None = None,
-                 note: str = "") -> ImportReport:
+                 note: str = "", backup: bool = True) -> ImportReport:
     files = [Path(p) for p in paths]
-    file_info = []
-    parsed: list[ParsedFile] = []
-    for i, f in enumerate(files):
-        if progress:
-            progress(i, len(files) + 1, f"reading {f.name}")
-        pf = parse_any(f, opts)
-        parsed.append(pf)
-        file_info.append({"name": f.name, "sha256": _sha256(f) if f.is_file() else "",
-                          "kind": pf.kind.name if pf.kind else None, "rows": len(pf.rows)})
+    file_info = [{"name": f.name, "sha256": _sha256(f) if f.is_file() else "", "bytes": f.stat().st_size
+                  if f.is_file() else 0} for f in files]
     report = ImportReport(file_info)
-    for pf in parsed:
-        report.errors.extend(p for p in pf.problems if p.severity == "error")
-        report.warnings.extend(p for p in pf.problems if p.severity != "error")
-        for r in pf.rows:
-            report.warnings.extend(r.warnings)
-    for fi in file_info:
+    total = sum(fi["bytes"] for fi in file_info) or 1
+    if progress:
+        progress(0, 1000, "reading")
+    streams = _open_all(files, opts)
+    cache = _Cached(CACHE_ROWS)
+    wrapped = [cache.wrap(i, sf) for i, sf in enumerate(streams)]
+    matcher = _matcher(db, opts)  # one instance for both passes: what was reviewed is what is written
+    plan = ChangePass(db, opts, report, progress=progress, matcher=matcher,
+                      progress_span=(0, 500 if not dry_run else 1000))
+    plan.run(wrapped, total)
+    for sf in streams:
+        report.errors.extend(p for p in sf.problems if p.severity == "error")
+        report.warnings.extend(p for p in sf.problems if p.severity != "error")
+    _collect_row_warnings(report, cache)
+    report.errors.sort(key=lambda p: (files.index(Path(p.file)) if Path(p.file) in files else 0, p.line))
+    report.errors = report.errors[: opts.max_problems]
+    for fi, sf_kind in zip(file_info, _kinds_by_file(files, streams), strict=True):
+        fi["kind"] = sf_kind
         if fi["sha256"] and records.find_batch_by_sha(db, fi["sha256"]):
             report.already_imported.append(fi["name"])
-    steps = plan(db, parsed, report)
-    report.changes = [c for _r, c, _e in steps]
-    report.errors = report.errors[: opts.max_problems]
-    if report.errors or dry_run:
-        return report
-    if not any(c.op in ("added", "changed", "deleted") for c in report.changes):
-        return report  # nothing to change: no batch, nothing written
+    if report.errors or dry_run or not report.writes:
+        return report  # rejected, a dry run, or nothing to change: no batch, nothing written
     if progress:
-        progress(len(files), len(files) + 1, "applying")
-    now = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+        progress(500, 1000, "backing up")
+    path = _db_path(db)
+    if backup and path is not None:
+        from dossier.services.backups import backup_before
+
+        backup_before(db, path, "before-import")
+    counts = dict(report.counts)
+    applied = ImportReport(file_info)
+    if cache.overflow:
+        streams2 = _open_all(files, opts)
+    else:
+        streams2 = [StreamedFile(sf.path, sf.kind, sf.info, iter(cache.rows.get(i, [])), [], sf.fmt)
+                    for i, sf in enumerate(streams)]
+    now = _now()
     with atomic(db):
         batch = records.new_batch(db, batch_kind, now, json.dumps(file_info, ensure_ascii=False), note)
-        for row, change, existing in steps:
-            if change.op in ("unchanged", "missing"):
-                continue
-            if change.op == "deleted":
-                records.delete(db, row.kind.name, existing)
-            else:
-                records.upsert(db, row.kind.name, row.values, existing, batch)
-        counts = {op: report.count(op) for op in ("added", "changed", "unchanged", "deleted")}
-        records.finish_batch(db, batch, _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"), json.dumps(counts))
+        journal.begin(db, batch, now)
+        apply = ChangePass(db, opts, applied, batch=batch, progress=progress, matcher=matcher,
+                           progress_span=(500, 1000))
+        apply.run(streams2, total)
+        if applied.errors:  # pragma: no cover - the plan pass saw the same rows
+            raise RuntimeError("the import changed between validation and applying: " + str(applied.errors[0]))
+        journal.end(db)
+        if progress:
+            progress(1000, 1000, "committing")
+        records.finish_batch(db, batch, _now(), json.dumps({op: counts.get(op, 0) for op in
+                                                           ("added", "changed", "unchanged", "deleted", "conflict")}))
     report.batch = batch
     report.applied = True
     return report
 
 
-__all__ = ["ImportReport", "Change", "import_files", "plan", "Options", "Cancelled", "KINDS"]
+def _kinds_by_file(files: list[Path], streams: list[StreamedFile]) -> list[str | None]:
+    out = []
+    for f in files:
+        ks = [s.kind.name for s in streams if s.path == f and s.kind is not None]
+        out.append(",".join(dict.fromkeys(ks)) or None)
+    return out
+
+
+def _collect_row_warnings(report: ImportReport, cache: _Cached) -> None:
+    for rows in cache.rows.values():
+        for r in rows:
+            if r.warnings:
+                report.warnings.extend(r.warnings)
+            if len(report.warnings) > 1000:
+                return
+
+
+def undo_batch(db: sqlite_utils.Database, batch_id: int, *, backup: bool = True) -> dict[str, int]:
+    """Undo one batch (the latest not yet undone) in one transaction, after a verified backup."""
+    b = journal.batch_info(db, batch_id)
+    if b is None:
+        raise journal.JournalError(f"there is no batch {batch_id}")
+    path = _db_path(db)
+    if backup and path is not None and not b.undone_at:
+        from dossier.services.backups import backup_before
+
+        backup_before(db, path, f"before-undo-{batch_id}")
+    with atomic(db):
+        return journal.undo(db, batch_id, _now())
+
+
+def last_undoable(db: sqlite_utils.Database) -> journal.BatchInfo | None:
+    return journal.last_undoable(db)
+
+
+JournalError = journal.JournalError
+
+__all__ = ["ImportReport", "Change", "import_files", "Options", "Cancelled", "KINDS", "canon", "undo_batch",
+           "last_undoable", "JournalError"]
+
+
+def describe(report: ImportReport) -> dict[str, Any]:  # pragma: no cover - convenience for callers
+    return report.summary()

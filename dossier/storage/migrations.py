@@ -52,6 +52,7 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "0001_initial", _sql_file("0001_initial")),
     Migration(2, "0002_countries", _seed_countries),
     Migration(3, "0003_timeline", _sql_file("0003_timeline")),
+    Migration(5, "0005_change_log", _sql_file("0005_change_log")),
 ]
 LATEST = MIGRATIONS[-1].version
 
