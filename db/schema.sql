@@ -1,4 +1,4 @@
--- Generated from the migrations (schema version 5); do not edit: run
+-- Generated from the migrations (schema version 8); do not edit: run
 --   python -m dossier.storage.schema_dump > db/schema.sql
 
 CREATE INDEX change_log_batch ON change_log(batch_id, table_name);
@@ -20,6 +20,8 @@ CREATE INDEX figure_pair ON figure(a, b, year);
 CREATE INDEX fx_rate_pair ON fx_rate(base, quote, date_lo);
 
 CREATE INDEX identifier_entity ON identifier(entity);
+
+CREATE INDEX merged_id_new ON merged_id(new_id);
 
 CREATE INDEX organization_country ON organization(country);
 
@@ -177,6 +179,16 @@ CREATE TABLE import_batch (
     counts TEXT NOT NULL DEFAULT '{}',     -- JSON: {"added": n, "changed": n, ...}
     note TEXT NOT NULL DEFAULT '',
     undone_at TEXT
+) STRICT;
+
+CREATE TABLE merged_id (
+    rid INTEGER PRIMARY KEY,
+    old_id TEXT NOT NULL UNIQUE,
+    new_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('person', 'organization')),
+    merged_at TEXT NOT NULL,
+    batch_id INTEGER REFERENCES import_batch(id),
+    CHECK (old_id <> new_id)
 ) STRICT;
 
 CREATE TABLE organization (

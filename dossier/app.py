@@ -38,13 +38,15 @@ def build_window(db_path: Path, create_sample: bool):
 
 def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
+    from dossier.ui.forms.controller import install as install_editing
     from dossier.ui.import_dialog import install as install_import
     from dossier.ui.print_dossier import install as install_print_dossier
     from dossier.ui.timeline_dock import install as timeline
     from dossier.ui.trade_panel import install as install_trade_panel
 
     # the timeline first: the trade panel links to window.timeline
-    return [timeline, install_trade_panel, install_print_dossier, install_import]
+    # editing after the import: its undo stack takes the import's applied batches as steps
+    return [timeline, install_trade_panel, install_print_dossier, install_import, install_editing]
 
 
 def run_gui(db_arg: str | None) -> int:

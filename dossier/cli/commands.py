@@ -248,3 +248,4 @@ from dossier.cli import image as _image  # noqa: E402,F401  (dossier export imag
 from dossier.cli import trade as _trade  # noqa: E402,F401  (dossier export trade)
 from dossier.cli import pdf as _pdf  # noqa: E402,F401  (registers 'export pdf')
 from dossier.cli import about  # noqa: E402,F401  (registers `dossier about`)
+from dossier.cli import history as _history  # noqa: E402,F401  (dossier history, dossier export snapshot)

@@ -318,9 +318,9 @@ def _rows(p: Path, kind: Kind, info: CsvFile, records: Iterator[tuple[int, list[
             continue
         deleted = bool(values.pop("deleted", False))
         if not deleted:
-            s, e = values.get("start"), values.get("end")
-            if isinstance(s, dates.PartialDate) and isinstance(e, dates.PartialDate) and e.latest < s.earliest:
-                problems.append(Problem(name, line, "end", f"end {e.text} is before start {s.text}"))
+            sp = span_problem(values)  # the same rule as the editing forms
+            if sp:
+                problems.append(Problem(name, line, sp[0], sp[1]))
                 continue
         yield Row(kind, name, line, values, deleted, warns)
 
@@ -363,3 +363,26 @@ def write_csv(kind: Kind, records: Iterable[dict[str, Any]], out: io.TextIOBase,
 def iter_parsed(files: Iterable[str | Path], opts: Options = Options()) -> Iterator[ParsedFile]:
     for f in files:
         yield parse_file(f, opts)
+
+
+# --- one cell at a time (the editing forms) ----------------------------------------------------------
+
+def validate_cell(kind: Kind | str, column: str, text_value: str, opts: Options = Options()) -> tuple[Any, list[str]]:
+    """One cell through exactly the importer's rules: `(typed value, warnings)`, or CellError whose
+    message is what the import would report for that cell.  The editing forms call this for every
+    field, so a form and a CSV file accept and reject the same values."""
+    k = KINDS[kind] if isinstance(kind, str) else kind
+    col = k.column(column) if column in k.column_names else next(c for c in extra_columns(k) if c.name == column)
+    warnings: list[str] = []
+    try:
+        return _convert(col, text_value, opts, warnings), warnings
+    except (text.TextError, dates.DateError) as e:
+        raise CellError(str(e)) from None
+
+
+def span_problem(values: dict[str, Any]) -> tuple[str, str] | None:
+    """(column, message) when a row's end is certainly before its start (never swapped), else None."""
+    s, e = values.get("start"), values.get("end")
+    if isinstance(s, dates.PartialDate) and isinstance(e, dates.PartialDate) and e.latest < s.earliest:
+        return "end", f"end {e.text} is before start {s.text}"
+    return None

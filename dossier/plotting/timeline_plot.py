@@ -31,6 +31,14 @@ class TimelineViewBox(pg.ViewBox):
     def __init__(self):
         super().__init__(invertY=True, enableMenu=False)
         self.setMouseEnabled(x=True, y=False)
+        # dragging a bar's end (editing): set by TimelinePlot; edge_hit(scene_pos) -> (row, 'start'|'end') or None
+        self.edge_hit: Callable[[QPointF], tuple[int, str] | None] | None = None
+        self.edge_done: Callable[[int, str, float], None] | None = None
+        self._edge: tuple[int, str] | None = None
+        self.edge_guide = pg.InfiniteLine(angle=90, movable=False, pen=QPen(st.TODAY, 1.5, Qt.PenStyle.DotLine))
+        self.edge_guide.setZValue(50)
+        self.edge_guide.hide()
+        self.addItem(self.edge_guide, ignoreBounds=True)
 
     def wheelEvent(self, ev, axis=None):  # noqa: N802 - pyqtgraph API
         horizontal = ev.orientation() == Qt.Orientation.Horizontal
@@ -49,6 +57,19 @@ class TimelineViewBox(pg.ViewBox):
         if ev.button() != Qt.MouseButton.LeftButton:
             return super().mouseDragEvent(ev, axis)
         ev.accept()
+        if ev.isStart() and self.edge_hit is not None:
+            self._edge = self.edge_hit(ev.buttonDownScenePos())
+        if self._edge is not None:  # moving a bar's start or end, not panning
+            x = self.mapSceneToView(ev.scenePos()).x()
+            self.edge_guide.setPos(x)
+            self.edge_guide.show()
+            if ev.isFinish():
+                row, which = self._edge
+                self._edge = None
+                self.edge_guide.hide()
+                if self.edge_done is not None:
+                    self.edge_done(row, which, x)
+            return
         a = self.mapToView(ev.lastPos())
         b = self.mapToView(ev.pos())
         self.translateBy(x=a.x() - b.x(), y=a.y() - b.y())
@@ -58,6 +79,8 @@ class TimelinePlot(pg.PlotWidget):
     row_selected = Signal(int)  # a row was clicked or reached by keyboard (-1: cleared)
     row_activated = Signal(int)  # double click
     lane_clicked = Signal(int)
+    empty_double_clicked = Signal(int, float)  # lane index, x (seconds): a double click on an empty spot
+    edge_dragged = Signal(int, str, float)  # row, 'start' | 'end', x (seconds) where a bar's end was dropped
 
     def __init__(self, labels: Callable[[list[int]], dict[int, str]] | None = None, parent=None):
         self.vb = TimelineViewBox()
@@ -90,6 +113,9 @@ class TimelinePlot(pg.PlotWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.scene().sigMouseClicked.connect(self._clicked)
         self.lane_axis.clicked_lane.connect(self.lane_clicked)
+        self.vb.edge_hit = self.edge_at
+        self.vb.edge_done = lambda row, which, x: self.edge_dragged.emit(row, which, x)
+        self.edges_editable = True
 
     # --- data -----------------------------------------------------------------------------------
     def set_layout(self, lay: Layout, *, keep_view: bool = False) -> None:
@@ -208,6 +234,35 @@ class TimelinePlot(pg.PlotWidget):
         pt = self.vb.mapSceneToView(scene_pos)
         return tv.hit_test(lay, fr, pt.x(), pt.y(), self.items.px_per_sec)
 
+    def lane_at(self, y: float) -> int | None:
+        """The lane (index) at view y, or None outside every lane."""
+        lay = self.layout_
+        if lay is None or not len(lay.lanes):
+            return None
+        i = int(np.searchsorted(lay.lane_top, y, side="right")) - 1
+        if i < 0 or y >= lay.lanes[i].top + lay.lanes[i].rows:
+            return None
+        return i
+
+    def edge_at(self, scene_pos: QPointF, tolerance_px: float = 5.0) -> tuple[int, str] | None:
+        """A bar's start or end under the pointer (within a few pixels): (row, 'start' | 'end')."""
+        lay, fr = self.layout_, self.items.last_frame
+        if not self.edges_editable or lay is None or fr is None or not len(fr.rows):
+            return None
+        pt = self.vb.mapSceneToView(scene_pos)
+        rows = fr.rows[(lay.r_y[fr.rows] <= pt.y()) & (pt.y() < lay.r_y[fr.rows] + 1)]
+        if not len(rows):
+            return None
+        pps = self.items.px_per_sec or 1.0
+        d0 = np.abs(lay.x0[rows] - pt.x()) * pps
+        d1 = np.abs(lay.x1[rows] - pt.x()) * pps
+        wide = (lay.x1[rows] - lay.x0[rows]) * pps > 3 * tolerance_px
+        d0[~wide], d1[~wide] = np.inf, np.inf
+        i0, i1 = int(np.argmin(d0)), int(np.argmin(d1))
+        if min(d0[i0], d1[i1]) > tolerance_px:
+            return None
+        return (int(rows[i0]), "start") if d0[i0] <= d1[i1] else (int(rows[i1]), "end")
+
     def _clicked(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton:
             return
@@ -219,6 +274,11 @@ class TimelinePlot(pg.PlotWidget):
                 self.select_row(row, reveal=False)
                 self.zoom_to_selection()
                 self.row_activated.emit(row)
+            else:
+                pt = self.vb.mapSceneToView(ev.scenePos())
+                lane = self.lane_at(pt.y())
+                if lane is not None:
+                    self.empty_double_clicked.emit(lane, float(pt.x()))
             return
         self.setFocus()
         self.select_row(row, reveal=False)

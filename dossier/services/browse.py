@@ -23,6 +23,8 @@ class SourceRef:
     url: str = ""
 
     def line(self) -> str:
+        if self.id == "unsourced":  # the built-in source of facts saved without one (services/editing.py)
+            return "[UNSOURCED] entered without a source"
         bits = [b for b in (self.publisher, f"“{self.title}”" if self.title else "", self.published) if b]
         return f"[{self.grade}] " + ", ".join(bits)
 

@@ -30,6 +30,7 @@ from dossier.domain import dates
 from dossier.domain.kinds import KINDS, ORDER, Kind
 from dossier.exchange.csvio import Problem
 from dossier.exchange.dossier_csv import Options, Row, StreamedFile, format_cell, unneutralise
+from dossier.services import redirects
 from dossier.storage import bulk, journal, records
 
 CHUNK = 2000
@@ -294,6 +295,7 @@ class ChangePass:
 
     def _chunk(self, kind: Kind, rows: list[Row]) -> None:
         k = kind.name
+        redirects.follow(self.db, rows, self.report.warnings)  # merged ids land on their survivor (issue 8)
         if self.matcher is not None:
             self.matcher.resolve(rows, self.report)
         for row in rows:

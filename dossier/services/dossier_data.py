@@ -3,9 +3,11 @@ event.  Qt-free; the reports layer turns a `Dossier` into HTML and PDF.
 
 `as_of` (an ISO date, or YYYY / YYYY-MM meaning its last day) is "information as of": it is printed on
 the cover, derives the status of postings (current / ended), anchors the anniversaries, and leaves out
-records whose last-writing import batch started after that day.  There is no edit history yet (issue 8):
-a record changed after the date is left out whole, not shown as it stood.  Without `as_of`, the date of
-the latest import is used, so the same database always gives the same dossier.
+records whose last-writing import batch started after that day.  `build` first reconstructs the data as
+it stood at the end of that day from the change journal (services/history.py), so a record changed later
+is shown as it stood; only when a later batch cannot be undone are later records left out whole.
+Without `as_of`, the date of the latest import is used, so the same database always gives the same
+dossier.
 """
 
 from __future__ import annotations
@@ -71,6 +73,35 @@ def resolve_person(db: sqlite_utils.Database, who: str) -> str:
 
 
 def build(db: sqlite_utils.Database, kind: str, subject: str, *, as_of: str | None = None) -> Dossier:
+    """The dossier; with `as_of`, from the data as it stood at the end of that day, reconstructed from the
+    change journal (services/history.py, issue 8) when every later batch can be undone; otherwise the
+    records written after the date are left out whole (and the cover says so)."""
+    if as_of:
+        past = _as_it_stood(db, as_of)
+        if past is not None:
+            from dossier.services import history
+
+            try:
+                return _build(past, kind, subject, as_of)
+            finally:
+                history.close(past)
+    return _build(db, kind, subject, as_of)
+
+
+def _as_it_stood(db: sqlite_utils.Database, as_of: str) -> sqlite_utils.Database | None:
+    from dossier.services import history
+
+    try:
+        day = dates.parse_date(as_of, allow_extended=False).latest_date
+    except dates.DateError:
+        return None  # resolve_as_of reports it
+    try:
+        return history.as_of(db, day.isoformat())
+    except history.HistoryError:
+        return None
+
+
+def _build(db: sqlite_utils.Database, kind: str, subject: str, as_of: str | None) -> Dossier:
     if kind == "person":
         return person_dossier(db, subject, as_of=as_of)
     if kind == "event":

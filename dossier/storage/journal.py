@@ -23,7 +23,8 @@ import sqlite_utils
 
 # Data tables a batch may change, parents before children (the order rows are restored in).
 TABLES = ("source", "person", "organization", "position", "identifier", "alias", "posting", "event",
-          "participant", "relation", "statement", "trade", "figure", "fx_rate", "citation")
+          "participant", "relation", "statement", "trade", "figure", "fx_rate", "citation",
+          "merged_id")  # merged_id: migration 0008 (a merge is undone with its redirect)
 _FTS = {"person": 1, "organization": 2, "event": 4, "source": 5}
 
 

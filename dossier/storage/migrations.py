@@ -53,6 +53,7 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "0002_countries", _seed_countries),
     Migration(3, "0003_timeline", _sql_file("0003_timeline")),
     Migration(5, "0005_change_log", _sql_file("0005_change_log")),
+    Migration(8, "0008_merged_id", _sql_file("0008_merged_id")),
 ]
 LATEST = MIGRATIONS[-1].version
 

@@ -397,6 +397,6 @@ def install(window) -> None:
     window.database_changed.connect(panel.reload)
     window.add_action("view", "&Fit timeline", panel.plot.fit_all, "Ctrl+0")
     window.add_action("view", "&Go to date…", panel.go_to_date, "Ctrl+G")
-    window.add_action("view", "Zoom to &selection", panel.plot.zoom_to_selection, "Ctrl+Shift+Z")
+    window.add_action("view", "Zoom to &selection", panel.plot.zoom_to_selection, "Ctrl+Alt+Z")  # Ctrl+Shift+Z is Redo
     window.add_action("file", "Export &view as image…", panel.export_view)
     window.resizeDocks([window.details_dock], [380], Qt.Orientation.Horizontal)
