@@ -13,12 +13,10 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
-    QProgressBar,
     QSizePolicy,
     QToolButton,
     QToolTip,
@@ -32,7 +30,7 @@ from dossier.plotting.timeline_plot import TimelinePlot
 from dossier.services import timeline as tl
 from dossier.services.timeline_text import Labels, describe, event_keys, key_of
 from dossier.ui import plain
-from dossier.ui.timeline_loader import TimelineLoader
+from dossier.ui.timeline_loader import LoadingRow, TimelineLoader
 
 GRADES = [("any grade", 0), ("A only", 1), ("A–B", 2), ("A–C", 3), ("A–D", 4), ("A–E", 5)]
 
@@ -109,7 +107,9 @@ class TimelinePanel(QWidget):
         self.hits.itemActivated.connect(self._jump)
         self.hits.currentItemChanged.connect(lambda it, _p: self._jump(it) if it else None)
         lay.addWidget(self.hits)
-        self.loading = self._loading_row()
+        self.loading = LoadingRow(self)
+        self.load_label, self.load_progress, self.load_cancel = self.loading.label, self.loading.bar, self.loading.button
+        self.load_cancel.clicked.connect(self._cancel_or_restart)
         lay.addWidget(self.loading)
         self.loader: TimelineLoader | None = None
         self._loaded_path = None
@@ -123,24 +123,6 @@ class TimelinePanel(QWidget):
         self.reload()
 
     # --- data -----------------------------------------------------------------------------------
-    def _loading_row(self) -> QWidget:
-        row = QWidget(self)
-        h = QHBoxLayout(row)
-        h.setContentsMargins(0, 0, 0, 0)
-        self.load_label = QLabel(row)
-        self.load_progress = QProgressBar(row)
-        self.load_progress.setRange(0, 100)
-        self.load_progress.setMaximumWidth(320)
-        self.load_cancel = QToolButton(row)
-        self.load_cancel.setText("Cancel")
-        self.load_cancel.clicked.connect(self._cancel_or_restart)
-        h.addWidget(self.load_label)
-        h.addWidget(self.load_progress)
-        h.addWidget(self.load_cancel)
-        h.addStretch(1)
-        row.hide()
-        return row
-
     def reload(self) -> None:
         """Read the database again: at once when small, otherwise off the UI thread (the current view
         stays until the new one is ready)."""

@@ -8,9 +8,11 @@ import atexit
 import copy
 
 from PySide6.QtCore import QCoreApplication, QThread, Signal
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
 
 from dossier.services import database
 from dossier.services import timeline as tl
+from dossier.ui import plain
 
 _RUNNING: set[TimelineLoader] = set()  # referenced until finished: a QThread must not die while it runs
 _HOOKED = False  # stop_all is connected to the application's aboutToQuit
@@ -73,6 +75,26 @@ class TimelineLoader(QThread):
 
     def _forget(self) -> None:
         _RUNNING.discard(self)
+
+
+class LoadingRow(QWidget):
+    """What the timeline shows while it loads: what it is doing, a progress bar, Cancel / Load again."""
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        h = QHBoxLayout(self)
+        h.setContentsMargins(0, 0, 0, 0)
+        self.label = plain.label("", self)  # may show an error message: plain text
+        self.bar = QProgressBar(self)
+        self.bar.setRange(0, 100)
+        self.bar.setMaximumWidth(320)
+        self.button = QToolButton(self)
+        self.button.setText("Cancel")
+        h.addWidget(self.label)
+        h.addWidget(self.bar)
+        h.addWidget(self.button)
+        h.addStretch(1)
+        self.hide()
 
 
 def stop_all(timeout_ms: int = 10_000) -> None:
