@@ -334,7 +334,10 @@ def layout(d: Data, opts: Options | None = None) -> Layout:
     # density prefix sums
     nl = max(1, len(lanes))
     span_days = dmax - dmin + 2
-    res = max(1, int(np.ceil(span_days * nl / MAX_DENSITY_CELLS)))
+    # buckets: finer than any density column needs, in proportion to the rows (a small layout does not
+    # allocate and sum millions of empty cells), at most MAX_DENSITY_CELLS
+    cells_wanted = min(MAX_DENSITY_CELLS, max(1 << 20, 16 * len(r_item)))
+    res = max(1, int(np.ceil(span_days * nl / cells_wanted)))
     nb = span_days // res + 2
     sb = ((s_lo - dmin) // res).astype(np.int64)
     eb = ((e_hi - dmin) // res).astype(np.int64) + 1  # ends before bucket eb
