@@ -42,18 +42,18 @@ def feature_installers():
     from dossier.ui.import_dialog import install as install_import
     from dossier.ui.print_dossier import install as install_print_dossier
     from dossier.ui.timeline_dock import install as timeline
+    from dossier.ui.safety import install as safety_install  # backups, restore, crash notices (issue 7)
     from dossier.ui.trade_panel import install as install_trade_panel
 
     # the timeline first: the trade panel links to window.timeline
     # editing after the import: its undo stack takes the import's applied batches as steps
-    return [timeline, install_trade_panel, install_print_dossier, install_import, install_editing]
+    return [timeline, install_trade_panel, install_print_dossier, install_import, install_editing, safety_install]
 
 
 def run_gui(db_arg: str | None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from dossier.services.database import StorageError
-    from dossier.ui import plain
     from dossier.ui.fonts import register_fonts
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -64,9 +64,12 @@ def run_gui(db_arg: str | None) -> int:
     try:
         win = build_window(path, create)
     except StorageError as e:
-        plain.message(None, "Dossier cannot open the database", str(e)).exec()
+        from dossier.ui.safety import offer_recovery  # the reason, and the newest verified backup to restore
+
         print(f"dossier: {e}", file=sys.stderr)
-        return 1
+        if not offer_recovery(None, path, e):
+            return 1
+        win = build_window(path, create)
     win.show()
     _arm_smoke(app, win)
     return app.exec()

@@ -11,13 +11,16 @@ from dossier.cli.main import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, command, db_arg
 from dossier.domain.kinds import KINDS, ORDER
 
 
-def _open(path: str):
+def _open(path: str, purpose: str | None = None):
+    from dossier.cli.safety import open_for_write, report_open_failure
     from dossier.services.database import StorageError, open_database
 
+    if purpose:  # a write: one Dossier per database, and a report of an interrupted import
+        return open_for_write(path, purpose)
     try:
         return open_database(resolve_path(path))
     except StorageError as e:
-        err(str(e))
+        report_open_failure(resolve_path(path), e)
         return None
 
 
@@ -51,15 +54,20 @@ def _check_configure(p: argparse.ArgumentParser) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     from dossier.services.database import StorageError, check, close_database, connect_for_check
 
+    from dossier.cli.safety import report_interrupted, report_offer, report_open_failure
+
     try:
         db = connect_for_check(resolve_path(args.db))
     except StorageError as e:
-        err(str(e))
+        report_open_failure(resolve_path(args.db), e)
         return EXIT_REJECTED
+    report_interrupted(db, resolve_path(args.db))
     result = check(db)
     close_database(db)
     for m in result.messages:
         print(m if result.ok else f"{args.db}: {m}", file=sys.stdout if result.ok else sys.stderr)
+    if not result.ok:
+        report_offer(resolve_path(args.db))
     return EXIT_OK if result.ok else EXIT_REJECTED
 
 
@@ -155,14 +163,15 @@ def _terminal_progress():
 
 def _undo(args: argparse.Namespace) -> int:
     from dossier.services.database import close_database
+    from dossier.services.database import StorageError
     from dossier.services.importing import JournalError, undo_batch
 
-    db = _open(args.db)
+    db = _open(args.db, "dossier import --undo")  # a write: one Dossier per database
     if db is None:
         return EXIT_REJECTED
     try:
         touched = undo_batch(db, args.undo)
-    except JournalError as e:
+    except (JournalError, StorageError) as e:
         err(str(e))
         return EXIT_REJECTED
     finally:
@@ -205,7 +214,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             err(f"--term {t!r}: write ID=START/END, e.g. 5=2013-09-23/2018-08-31")
             return EXIT_USAGE
         terms.append((tid.strip(), start.strip(), end.strip()))
-    db = _open(args.db)
+    from dossier.services.database import StorageError
+
+    db = _open(args.db, "dossier import")
     if db is None:
         return EXIT_REJECTED
     opts = Options(encoding=args.encoding, dayfirst=args.dayfirst, monthfirst=args.monthfirst,
@@ -213,6 +224,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                    merge_matches=args.merge_matches, terms=tuple(terms))
     try:
         report = import_files(db, args.files, opts, dry_run=args.dry_run, progress=_terminal_progress())
+    except StorageError as e:  # disk full, read-only ...: rolled back
+        err(str(e))
+        return EXIT_REJECTED
     finally:
         close_database(db)
     if args.json:
@@ -247,5 +261,6 @@ cmd_import.configure = _import_configure
 from dossier.cli import image as _image  # noqa: E402,F401  (dossier export image)
 from dossier.cli import trade as _trade  # noqa: E402,F401  (dossier export trade)
 from dossier.cli import pdf as _pdf  # noqa: E402,F401  (registers 'export pdf')
+from dossier.cli import safety  # noqa: E402,F401  (backup, restore)
 from dossier.cli import about  # noqa: E402,F401  (registers `dossier about`)
 from dossier.cli import history as _history  # noqa: E402,F401  (dossier history, dossier export snapshot)

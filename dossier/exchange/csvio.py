@@ -204,6 +204,9 @@ def read_csv(path: str | Path, *, encoding: str | None = None, max_problems: int
                     cells = next(reader)
                 except StopIteration:
                     return
+                except CsvRejected as e:  # a decoding error further down the file (found by fuzzing)
+                    info.problems.extend(e.problems)
+                    return
                 except csv.Error as e:
                     msg = _csv_message(e)
                     if "unexpected end of data" in msg or "EOF" in msg:

@@ -10,7 +10,7 @@ import sqlite_utils
 from dossier.domain.kinds import ORDER
 from dossier.paths import db_dir
 from dossier.storage import migrations
-from dossier.storage.connection import StorageError, close, connect
+from dossier.storage.connection import DamagedDatabase, StorageError, close, connect, precheck_file, readonly_probe
 from dossier.storage import health
 
 __all__ = ["StorageError", "open_database", "create_database", "sample_files", "check", "close_database",
@@ -25,16 +25,23 @@ def sample_files() -> list[Path]:
 def open_database(path: str | Path) -> sqlite_utils.Database:
     """Open an existing Dossier database: refuse what is not ours, newer, missing or empty; migrate an
     older one after a verified backup."""
+    from dossier.services.instance import refuse_network_share
+
     p = Path(path)
     if not p.exists():
         raise StorageError(f"{p}: no such database file")
-    if p.stat().st_size == 0:
-        raise StorageError(f"{p}: the file is empty (0 bytes); it is not a Dossier database and was left as it is")
+    refuse_network_share(p)
+    precheck_file(p)
+    with readonly_probe(p) as ro:  # refuse damaged, foreign and newer files before writing anything
+        problems = health.quick_check(ro)
+        if problems:
+            raise DamagedDatabase(f"{p}: the database is damaged ({problems[0]}); it was left as it is")
+        migrations.check_openable(ro, p)
     db = connect(p)
     try:
         problems = health.quick_check(db)
         if problems:
-            raise StorageError(f"{p}: the database is damaged ({problems[0]}); it was left as it is")
+            raise DamagedDatabase(f"{p}: the database is damaged ({problems[0]}); it was left as it is")
         migrations.migrate(db, p)
     except BaseException:
         db.conn.close()
@@ -44,10 +51,13 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
 
 def create_database(path: str | Path, *, sample: bool = False) -> sqlite_utils.Database:
     """Create a new database (never over an existing file), optionally with the sample data set."""
+    from dossier.services.instance import refuse_network_share
+
     p = Path(path)
     if p.exists():
         raise StorageError(f"{p}: a file already exists there; refusing to overwrite it")
     p.parent.mkdir(parents=True, exist_ok=True)
+    refuse_network_share(p)
     db = connect(p, create=True)
     try:
         migrations.migrate(db, p)
@@ -78,6 +88,9 @@ def check(db: sqlite_utils.Database) -> CheckResult:
 
 def close_database(db: sqlite_utils.Database) -> None:
     close(db)
+    lock = getattr(db, "instance_lock", None)  # set by services.recovery.open_exclusive
+    if lock is not None:
+        lock.release()
 
 
 def connect_for_check(path: str | Path) -> sqlite_utils.Database:
@@ -85,8 +98,9 @@ def connect_for_check(path: str | Path) -> sqlite_utils.Database:
     p = Path(path)
     if not p.exists():
         raise StorageError(f"{p}: no such database file")
-    if p.stat().st_size == 0:
-        raise StorageError(f"{p}: the file is empty (0 bytes); it is not a Dossier database")
+    precheck_file(p)
+    with readonly_probe(p) as ro:
+        migrations.check_openable(ro, p)
     db = connect(p)
     try:
         migrations.check_openable(db, p)

@@ -138,7 +138,9 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
         streams2 = [StreamedFile(sf.path, sf.kind, sf.info, iter(cache.rows.get(i, [])), [], sf.fmt)
                     for i, sf in enumerate(streams)]
     now = _now()
-    with atomic(db):
+    from dossier.services.recovery import import_guard  # crash journal keyed by SHA-256 (issue 7)
+
+    with import_guard(db, file_info, backup=backup), atomic(db):
         batch = records.new_batch(db, batch_kind, now, json.dumps(file_info, ensure_ascii=False), note)
         journal.begin(db, batch, now)
         apply = ChangePass(db, opts, applied, batch=batch, progress=progress, matcher=matcher,

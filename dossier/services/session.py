@@ -8,31 +8,63 @@ from typing import Any
 
 import sqlite_utils
 
-from dossier.services import browse, database
+from dossier.services import browse, database, recovery
+from dossier.services.instance import InstanceLock
+from dossier.services.recovery import Interrupted
 
 
 class Session:
-    def __init__(self, path: str | Path, db: sqlite_utils.Database):
+    def __init__(self, path: str | Path, db: sqlite_utils.Database, lock: InstanceLock | None = None):
         self.path = Path(path)
         self.db = db
+        self.lock = lock  # one Dossier per database: held while the session is open
+        self.interrupted: Interrupted | None = None  # an import a crash cut short, found at open
 
     @classmethod
     def open(cls, path: str | Path, *, create_sample_if_missing: bool = False) -> Session:
         p = Path(path)
         if create_sample_if_missing and not p.exists():
-            return cls(p, database.create_database(p, sample=True))
-        return cls(p, database.open_database(p))
+            return cls.create(p, sample=True)
+        lock = InstanceLock(p, "Dossier window").acquire() if p.exists() else None
+        try:
+            s = cls(p, database.open_database(p), lock)
+            s.interrupted = recovery.reconcile(s.db, p)
+        except BaseException:
+            if lock:
+                lock.release()
+            raise
+        return s
 
     @classmethod
     def create(cls, path: str | Path, *, sample: bool = False) -> Session:
         p = Path(path)
-        return cls(p, database.create_database(p, sample=sample))
+        db = database.create_database(p, sample=sample)
+        try:
+            lock = InstanceLock(p, "Dossier window").acquire()
+        except BaseException:
+            database.close_database(db)
+            raise
+        return cls(p, db, lock)
+
+    def restore(self, backup: Path) -> Path | None:
+        """Replace this session's database by a verified backup, keeping the current file aside; the
+        instance lock stays held throughout.  Returns where the old file was kept."""
+        from dossier.services import backups
+
+        database.close_database(self.db)
+        try:
+            kept = backups.restore(self.path, Path(backup))
+        finally:
+            self.db = database.open_database(self.path)
+        return kept
 
     def connect_worker(self) -> sqlite_utils.Database:
         return database.open_database(self.path)
 
     def close(self) -> None:
         database.close_database(self.db)
+        if self.lock is not None:
+            self.lock.release()
 
     # --- reads for the window -------------------------------------------------------------------
     def browser(self) -> browse.Browser:

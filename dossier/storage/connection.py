@@ -9,7 +9,9 @@ unit of work in BEGIN IMMEDIATE ... COMMIT, so a crash leaves it wholly absent o
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +22,36 @@ class StorageError(Exception):
     """A database problem a user must hear about in words (damaged, newer schema, missing ...)."""
 
 
+class DamagedDatabase(StorageError):
+    """The file is damaged, truncated, empty or not a database at all; it is left as it is."""
+
+
+class DiskFull(StorageError):
+    """The disk (or the database's page limit) filled up during a write; the write was rolled back."""
+
+
+class ReadOnlyDatabase(StorageError):
+    """The file (or its folder) cannot be written."""
+
+
+def _is_readonly_error(e: BaseException) -> bool:
+    m = str(e).lower()
+    return "readonly" in m or "read-only" in m or "unable to open database file" in m
+
+
+def _translate(e: sqlite3.Error, p: Path | None) -> StorageError | None:
+    where = f"{p}: " if p else ""
+    m = str(e).lower()
+    if "database or disk is full" in m or "disk i/o error" in m and "full" in m:
+        return DiskFull(f"{where}the disk is full (or the database reached its size limit); the change was "
+                        "rolled back and nothing was written. Free some space and try again.")
+    if "readonly" in m or "read-only" in m:
+        return ReadOnlyDatabase(f"{where}the database file or its folder is read-only; Dossier needs to write "
+                                "to it (and to its -wal file). Copy it to a writable folder, or change its "
+                                "permissions; the file was left as it is.")
+    return None
+
+
 def connect(path: str | Path, *, create: bool = False, readonly: bool = False) -> sqlite_utils.Database:
     p = Path(path)
     if not create and not p.exists():
@@ -28,14 +60,77 @@ def connect(path: str | Path, *, create: bool = False, readonly: bool = False) -
         raise StorageError(f"{p}: a file already exists there; refusing to overwrite it")
     if p.exists() and p.is_dir():
         raise StorageError(f"{p} is a folder, not a database file")
-    uri = f"file:{p}?mode={'ro' if readonly else 'rwc'}"
-    conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0)
+    uri = f"file:{_uri_path(p)}?mode={'ro' if readonly else 'rwc'}"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=10.0)
+    except sqlite3.Error as e:
+        raise (_translate(e, p) or StorageError(f"{p}: cannot open the database ({e})")) from e
     try:
         _configure(conn, readonly=readonly)
     except sqlite3.DatabaseError as e:
         conn.close()
-        raise StorageError(f"{p}: not a Dossier database or damaged ({e})") from e
+        if not readonly and _is_readonly_error(e) and p.exists():
+            raise ReadOnlyDatabase(f"{p}: the database file or its folder is read-only; Dossier needs to write "
+                                   "to it (and to its -wal file). Copy it to a writable folder, or change its "
+                                   "permissions; the file was left as it is.") from e
+        raise DamagedDatabase(f"{p}: not a Dossier database or damaged ({e})") from e
     return sqlite_utils.Database(conn)
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def precheck_file(p: Path) -> None:
+    """Refuse what is visibly not a whole SQLite file before SQLite touches it (so nothing is written
+    to it): empty, wrong header, or shorter than its own header says (truncated)."""
+    size = p.stat().st_size
+    if size == 0:
+        raise DamagedDatabase(f"{p}: the file is empty (0 bytes); it is not a Dossier database and was "
+                              "left as it is")
+    with p.open("rb") as f:
+        head = f.read(100)
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        raise DamagedDatabase(f"{p}: not a Dossier database (its first bytes are not an SQLite header): damaged, "
+                              "or another kind of file; it was left as it is")
+    page_size = int.from_bytes(head[16:18], "big")
+    page_size = 65536 if page_size == 1 else page_size
+    pages = int.from_bytes(head[28:32], "big")
+    counter_ok = head[24:28] == head[92:96]
+    if page_size < 512 or page_size & (page_size - 1):
+        raise DamagedDatabase(f"{p}: the database header is damaged (page size {page_size}); it was left as it is")
+    wal = p.with_name(p.name + "-wal")
+    if counter_ok and pages and size < pages * page_size and not (wal.exists() and wal.stat().st_size):
+        raise DamagedDatabase(f"{p}: the file is truncated ({size:,} of {pages * page_size:,} bytes); it was "
+                              "left as it is")
+
+
+@contextlib.contextmanager
+def readonly_probe(p: Path) -> Iterator[sqlite_utils.Database]:
+    """A read-only connection for checks before anything is written (nothing is written to the file;
+    the empty -wal/-shm a read-only connection may create are removed again)."""
+    created = [x for x in (p.with_name(p.name + "-wal"), p.with_name(p.name + "-shm")) if not x.exists()]
+    db = connect(p, readonly=True)
+    try:
+        yield db
+    finally:
+        db.conn.close()
+        for x in created:  # a read-only connection cannot remove the files it created
+            with contextlib.suppress(OSError):
+                if x.exists() and (x.name.endswith("-shm") or x.stat().st_size == 0):
+                    x.unlink()
+
+
+def _uri_path(p: Path) -> str:
+    """A path made safe inside a file: URI ('?' and '#' in folder names would end the path)."""
+    return str(p).replace("%", "%25").replace("?", "%3f").replace("#", "%23")
+
+
+def database_file(db: sqlite_utils.Database) -> Path | None:
+    """The file behind a connection (None for an in-memory or temporary database)."""
+    for _seq, name, file in db.conn.execute("PRAGMA database_list"):
+        if name == "main":
+            return Path(file) if file else None
+    return None
 
 
 def _configure(conn: sqlite3.Connection, *, readonly: bool) -> None:
@@ -57,14 +152,38 @@ def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     conn = db.conn
     if conn.in_transaction:
         raise RuntimeError("atomic() inside an open transaction")
-    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as e:
+        raise (_translate(e, database_file(db)) or e) from e
     try:
         yield db
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
+        before_commit()
         conn.execute("COMMIT")
+    except BaseException as e:
+        if conn.in_transaction:  # SQLite rolls back by itself on some errors (disk full)
+            conn.execute("ROLLBACK")
+        if isinstance(e, sqlite3.OperationalError):
+            translated = _translate(e, database_file(db))
+            if translated is not None:
+                raise translated from e
+        raise
+
+
+PAUSE_ENV = "DOSSIER_TEST_PAUSE_BEFORE_COMMIT"
+
+
+def before_commit() -> None:
+    """Test-only fault injection, off by default: with $DOSSIER_TEST_PAUSE_BEFORE_COMMIT set to
+    `SECONDS[:MARKER]`, touch MARKER and sleep right before COMMIT so a crash test can kill the
+    process inside the commit window (tests/test_crash_kill_loop.py)."""
+    spec = os.environ.get(PAUSE_ENV)
+    if not spec:
+        return
+    secs, _, marker = spec.partition(":")
+    if marker:
+        Path(marker).write_text(str(os.getpid()))
+    time.sleep(float(secs))
 
 
 def close(db: sqlite_utils.Database) -> None:

@@ -1,6 +1,6 @@
 """Ordered, named, transactional migrations (ARCHITECTURE.md practice 6, RELIABILITY.md rule 7).
 
-The schema version lives in `PRAGMA user_version`.  Each migration runs inside one transaction
+The schema version lives in `PRAGMA user_version`.  All pending migrations run inside one transaction
 together with the version bump, statement by statement (never `executescript`, which commits on its
 own).  A file written by a newer Dossier is refused; an older one is backed up (verified backup API
 copy) before it is migrated.  `db/schema.sql` is the schema the migrations produce; a test keeps it
@@ -20,7 +20,7 @@ import sqlite_utils
 from dossier.domain.countries import all_countries
 from dossier.paths import db_dir
 from dossier.storage.backup import backup_to
-from dossier.storage.connection import StorageError
+from dossier.storage.connection import StorageError, before_commit
 
 APPLICATION_ID = 0x444F5353  # 'DOSS' in the header, so other SQLite files are told apart
 
@@ -114,17 +114,21 @@ def migrate(db: sqlite_utils.Database, path: Path | None = None, *, backup_dir: 
         backup_to(db, target_dir / f"{path.stem}-before-schema-{LATEST}-{stamp}.db")
     conn = db.conn
     applied = []
-    for m in pending:
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+    # All pending migrations in ONE transaction: a crash at any moment leaves the old schema or the
+    # newest, never a file stopped between two versions (the kill loop checks this).
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for m in pending:
             m.apply(conn)
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {m.version}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+            applied.append(m.name)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        before_commit()
         conn.execute("COMMIT")
-        applied.append(m.name)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
     return applied
 
 

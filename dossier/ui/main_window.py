@@ -239,10 +239,15 @@ class MainWindow(QMainWindow):
 
     # --- file actions ---------------------------------------------------------------------------
     def open_database(self, path: Path) -> bool:
+        if Path(path).resolve() == self.session.path.resolve():
+            return True  # already open here (its lock is ours)
         try:
             s = Session.open(path)
         except Exception as e:  # StorageError and sqlite errors: tell the user, keep the current one
-            plain.message(self, "Cannot open database", str(e)).exec()
+            from dossier.ui.safety import offer_recovery  # offers the newest verified backup
+
+            if offer_recovery(self, path, e):
+                return self.open_database(path)
             return False
         self.session.close()
         self.session = s

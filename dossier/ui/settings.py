@@ -28,6 +28,10 @@ DECLARED: dict[str, Setting] = {s.name: s for s in (
     Setting("window/state", None, "Dock and toolbar layout."),
     Setting("report/caveat", "UNCLASSIFIED // FOR OFFICIAL USE ONLY", "Handling caveat printed on every page."),
     Setting("report/paper", "a4", "Paper size for dossiers: a4 or letter."),
+    Setting("backup/interval_hours", 24, "Back the open database up when its newest backup is older than this "
+                                         "(hours; 0 = never on a schedule; imports and migrations always back up)."),
+    Setting("backup/keep_last", 10, "Backups kept: the newest N, plus one per day (backup/keep_days)."),
+    Setting("backup/keep_days", 7, "Backups kept: the newest of each of the last N days."),
 )}
 
 
