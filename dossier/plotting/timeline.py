@@ -266,7 +266,8 @@ class EraBands(pg.GraphicsObject):
         super().__init__()
         self.bands: list[tuple[float, float, float, float, str]] = []  # x0, x0s, x1s, x1, title
         self.height = 1.0
-        self.setZValue(-10)
+        # above the opaque lane stripes (which the items paint), translucent so items show through
+        self.setZValue(5)
 
     def set_eras(self, eras: list[tuple], height: float) -> None:
         self.prepareGeometryChange()
