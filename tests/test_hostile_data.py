@@ -188,6 +188,10 @@ REVIEWED = {
     ("records.py", "', '.join('?' * len(cols))"), ("records.py", "', '.join((f'{_qi(c)} = ?' for c in cols))"),
     ("records.py", "KINDS[kind_name].table"),
     # reviewed when merging the feature branches: code constants, schema column names, placeholders
+    # editing.py: `table` is checked against a fixed whitelist in each function, `t` comes from
+    # sqlite_master, `fill` holds column names from PRAGMA table_info of that whitelisted table
+    ('editing.py', 'table'), ('editing.py', 't'), ('editing.py', "','.join('?' * len(part))"),
+    ('editing.py', "', '.join((f'{_q(k)} = ?' for k in fill))"),
     ('bulk.py', "', '.join('?' * len(cols))"),
     ('bulk.py', "', '.join((chr(34) + c + chr(34) for c in cols))"),
     ('bulk.py', "','.join('?' * len(part))"),
@@ -241,6 +245,14 @@ REVIEWED = {
     ('timeline_queries.py', 'j[RELATION]'),
     ('timeline_queries.py', 'kind'),
     ('timeline_queries.py', 'table'),
+    # issue 3 (performance): column expressions and window filters built from code constants
+    ('timeline_queries.py', "', '.join((f'group_concat({c})' for c in cols))"),
+    ('timeline_queries.py', '_in_window(EVENT, cte)'),
+    ('timeline_queries.py', "_in_window(EVENT, cte) or ' WHERE 1'"),
+    ('timeline_queries.py', '_in_window(POSTING, cte)'),
+    ('timeline_queries.py', '_in_window(RELATION, cte)'),
+    ('timeline_queries.py', '_in_window(code, cte)'),
+    ('timeline_queries.py', 'alias'),
     ('trade.py', "', '.join(TRADE_COLUMNS)"),
     ('trade.py', 'marks'),
     ('trade.py', 'side'),

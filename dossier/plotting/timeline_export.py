@@ -20,6 +20,7 @@ from PySide6.QtGui import QImage
 from dossier.domain.timeaxis import ordinal_to_x
 from dossier.plotting.timeline_plot import ROW_PX, TimelinePlot
 from dossier.services import timeline as tl
+from dossier.services import timeline_compact, timeline_view
 from dossier.services.timeline_text import Labels
 
 
@@ -36,6 +37,9 @@ def render_timeline_image(db: Any, *, lanes: list[str] | None = None, start: int
     window = (start, end) if start is not None and end is not None else None
     data = tl.load(db, window)
     lay = tl.layout(data, opts)
+    # busy lanes compact (one row) when the window shows too many of their items: size the image for that
+    x0, x1 = (ordinal_to_x(start), ordinal_to_x(end + 1)) if window else lay.x_range
+    timeline_compact.set_compact(lay, timeline_view.wants_compact(lay, x0, x1, max(width - 220, 100)))
     plot = build_plot(db, lay)
     if height is None:
         height = int(min(8000, max(240, lay.total_rows * ROW_PX + 70)))

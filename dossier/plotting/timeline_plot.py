@@ -10,10 +10,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QKeyEvent, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 from dossier.domain.timeaxis import DAY, ordinal_to_x
 from dossier.plotting import timeline_style as st
+from dossier.plotting.timeline_axis import UtcDateAxis
 from dossier.plotting.timeline import EraBands, LaneAxis, TimelineItems
+from dossier.services import timeline_compact
 from dossier.services import timeline_view as tv
 from dossier.services.timeline import Layout
 
@@ -82,7 +85,7 @@ class TimelinePlot(pg.PlotWidget):
     def __init__(self, labels: Callable[[list[int]], dict[int, str]] | None = None, parent=None):
         self.vb = TimelineViewBox()
         self.lane_axis = LaneAxis()
-        self.date_axis = pg.DateAxisItem(orientation="bottom", utcOffset=0)
+        self.date_axis = UtcDateAxis(orientation="bottom")
         super().__init__(parent=parent, viewBox=self.vb, axisItems={"bottom": self.date_axis, "left": self.lane_axis},
                          background="w")
         self.plot_item = self.getPlotItem()
@@ -91,6 +94,8 @@ class TimelinePlot(pg.PlotWidget):
             ax = self.plot_item.getAxis(name)
             ax.setPen(pg.mkPen(90, 90, 90))
             ax.setTextPen(pg.mkPen(30, 30, 30))
+            # repaints of an unchanged axis (every frame for the lane column while panning) are a blit
+            ax.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.eras = EraBands()
         self.items = TimelineItems(labels)
         self.vb.addItem(self.eras)
@@ -102,6 +107,9 @@ class TimelinePlot(pg.PlotWidget):
         self.vb.addItem(self.today_line)
         self.layout_: Layout | None = None
         self.selected_row: int | None = None
+        self._switching = False
+        self.vb.sigXRangeChanged.connect(self._update_compact)
+        self.vb.sigResized.connect(self._update_compact)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.scene().sigMouseClicked.connect(self._clicked)
         self.lane_axis.clicked_lane.connect(self.lane_clicked)
@@ -112,6 +120,8 @@ class TimelinePlot(pg.PlotWidget):
     # --- data -----------------------------------------------------------------------------------
     def set_layout(self, lay: Layout, *, keep_view: bool = False) -> None:
         view = self.vb.viewRange()
+        if keep_view and self.layout_ is not None:  # the view's rows are in the old layout's geometry
+            timeline_compact.set_compact(lay, self.layout_.compact)
         self.layout_ = lay
         self.items.set_layout(lay)
         self.lane_axis.set_layout(lay)
@@ -131,8 +141,42 @@ class TimelinePlot(pg.PlotWidget):
             return
         x0, x1 = lay.x_range
         pad = (x1 - x0) * 0.03 + DAY
+        if timeline_compact.has_compact(lay):
+            self._set_compact(tv.wants_compact(lay, x0 - pad, x1 + pad, self.vb.width()))
         rows = max(4.0, self.vb.height() / ROW_PX) if self.vb.height() > 50 else 30.0
         self.vb.setRange(xRange=(x0 - pad, x1 + pad), yRange=(-0.2, min(lay.total_rows, rows) + 0.2), padding=0)
+
+    # --- compact lanes (services.timeline_compact) ------------------------------------------------
+    def _update_compact(self, *_args) -> None:
+        lay = self.layout_
+        if lay is None or self._switching or not timeline_compact.has_compact(lay):
+            return
+        (x0, x1), _ = self.vb.viewRange()
+        want = tv.wants_compact(lay, x0, x1, self.vb.width())
+        if want != lay.compact:
+            self._set_compact(want)
+
+    def _set_compact(self, on: bool) -> None:
+        """Switch the lanes' geometry; the lane at the top of the view stays there."""
+        lay = self.layout_
+        _, (y0, y1) = self.vb.viewRange()
+        lo, hi = min(y0, y1), max(y0, y1)
+        i = int(np.clip(np.searchsorted(lay.lane_top, lo, side="right") - 1, 0, max(len(lay.lanes) - 1, 0)))
+        frac = (lo - lay.lanes[i].top) / max(lay.lanes[i].rows, 1) if lay.lanes else 0.0
+        if not timeline_compact.set_compact(lay, on):
+            return
+        if lay.lanes and 0 <= frac <= 1:
+            lo = lay.lanes[i].top + frac * lay.lanes[i].rows
+        self._switching = True
+        try:
+            self.items.prepareGeometryChange()
+            self.items.update()
+            self.lane_axis.set_layout(lay)
+            self.eras.set_eras(lay.data.eras, lay.total_rows)
+            self.vb.setLimits(yMax=max(lay.total_rows, 1) + 0.5)
+            self.vb.setYRange(lo, lo + (hi - lo), padding=0)
+        finally:
+            self._switching = False
 
     def zoom_to(self, x0: float, x1: float) -> None:
         pad = max((x1 - x0) * 0.15, 3 * DAY)

@@ -25,8 +25,11 @@ ERA = QColor(255, 170, 60, 38)
 MARKER = 11  # px
 
 
+_COLOURS = [QColor(KIND_COLOURS[k]) for k in KINDS]  # parsed once (parsing a name costs per frame)
+
+
 def colour(kind_ix: int) -> QColor:
-    return QColor(KIND_COLOURS[KINDS[kind_ix]])
+    return QColor(_COLOURS[kind_ix])
 
 
 def _shape(name: str, s: float) -> QPainterPath:

@@ -12,12 +12,15 @@ start (a year-precise start spans its year), x1s..x1 the possible end; the certa
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import sqlite_utils
 
 from dossier.domain.timeaxis import DAY, EPOCH_ORDINAL
+from dossier.services import timeline_compact
+from dossier.services.timeline_rows import first_fit
 from dossier.storage import timeline_queries as tq
 
 APPROX, UNCERTAIN, ONGOING, END_UNKNOWN = tq.APPROX, tq.UNCERTAIN, tq.ONGOING, tq.END_UNKNOWN
@@ -36,6 +39,20 @@ def day_to_x(day: np.ndarray | float) -> np.ndarray | float:
     return (day - EPOCH_ORDINAL) * DAY
 
 
+def pack_country(code: str | None) -> int:
+    """A country code as the integer `timeline_queries.item_columns` writes (0 for none)."""
+    if not code:
+        return 0
+    c = (code + "\0\0\0")[:3]
+    return (ord(c[0]) << 42) | (ord(c[1]) << 21) | ord(c[2])
+
+
+def unpack_country(v: int) -> str | None:
+    if not v:
+        return None
+    return "".join(chr(x) for x in ((v >> 42) & 0x1FFFFF, (v >> 21) & 0x1FFFFF, v & 0x1FFFFF) if x)
+
+
 @dataclass
 class Data:
     """Every item, one entry per item (index i), plus lane memberships."""
@@ -48,65 +65,66 @@ class Data:
     e_hi: np.ndarray
     flags: np.ndarray  # int8 APPROX | UNCERTAIN | ONGOING | END_UNKNOWN
     grade: np.ndarray  # int8 1 (A) .. 6 (F), 0 ungraded
-    country: np.ndarray  # object: country code or None
+    country: np.ndarray  # int64 packed country code (`pack_country`), 0 for none
     mem_item: np.ndarray  # int64 item index, one per membership
     mem_lane: np.ndarray  # int64 index into `entities`
     entities: list[dict]  # id, kind, name, sort_name, country
     eras: list[tuple]
     today: int = field(default_factory=lambda: _dt.date.today().toordinal())
 
+    def __post_init__(self) -> None:
+        if self.country.dtype == object:  # country codes as text (None for none)
+            self.country = np.array([pack_country(c) for c in self.country], dtype=np.int64)
+
     @property
     def dated(self) -> np.ndarray:
         return ~np.isnan(self.s_lo)
+
+    def countries(self) -> list[str]:
+        """The distinct country codes of the items, sorted."""
+        return sorted(unpack_country(int(v)) for v in np.unique(self.country) if v)
 
     def index_of_key(self, key: int) -> int | None:
         pos = np.nonzero(self.key == key)[0]
         return int(pos[0]) if len(pos) else None
 
 
-def load(db: sqlite_utils.Database, window: tuple[int, int] | None = None) -> Data:
-    """Read the items (all, or those overlapping `window` in day ordinals, through the index)."""
-    rows = tq.items(db, window)
-    n = len(rows)
-    if n:
-        key, kind, s_lo, s_hi, e_lo, e_hi, flags, grade, country = zip(*rows, strict=True)
-    else:
-        key = kind = s_lo = s_hi = e_lo = e_hi = flags = grade = country = ()
-    f = np.array(flags, dtype=np.int8) if n else np.zeros(0, np.int8)
-    kind_ix = np.array([KIND_INDEX.get(k.split(":")[0], KIND_INDEX["other"]) for k in kind], dtype=np.int8)
+def empty_data() -> Data:
+    """No items (what the timeline shows while another database loads)."""
+    z = np.zeros(0)
+    zi = np.zeros(0, np.int64)
+    return Data(zi, np.zeros(0, np.int8), z, z, z, z, np.zeros(0, np.int8), np.zeros(0, np.int8), zi, zi, zi, [], [])
 
-    def col(v):
-        return np.array([np.nan if x is None else x for x in v], dtype=np.float64) if n else np.zeros(0)
 
-    s_lo_a, s_hi_a, e_lo_a, e_hi_a = col(s_lo), col(s_hi), col(e_lo), col(e_hi)
-    # only an end known: the start is unknown, draw from the end (it is flagged as a dated item)
-    only_end = np.isnan(s_lo_a) & ~np.isnan(e_lo_a)
-    s_lo_a[only_end], s_hi_a[only_end] = e_lo_a[only_end], e_lo_a[only_end]
-    f[only_end] |= UNCERTAIN
-    # an event without an end is a single (possibly imprecise) date
-    point = np.isnan(e_lo_a) & ((f & (END_UNKNOWN | ONGOING)) == 0)
-    e_lo_a[point], e_hi_a[point] = s_lo_a[point], s_hi_a[point]
-    today = _dt.date.today().toordinal()
-    ongoing = (f & ONGOING) != 0
-    e_lo_a[ongoing] = np.maximum(today, s_hi_a[ongoing])
-    e_hi_a[ongoing] = e_lo_a[ongoing]
-    unknown = (f & END_UNKNOWN) != 0
-    e_lo_a[unknown], e_hi_a[unknown] = s_hi_a[unknown], s_hi_a[unknown]
-    keys = np.array(key, dtype=np.int64) if n else np.zeros(0, np.int64)
-    entities = tq.lane_entities(db)
-    ent_ix = {e["id"]: i for i, e in enumerate(entities)}
-    mem = tq.memberships(db, window)
-    pos_of = {int(k): i for i, k in enumerate(keys)}
-    mi, ml = [], []
-    for k, ent in mem:
-        i, j = pos_of.get(k), ent_ix.get(ent)
-        if i is not None and j is not None:
-            mi.append(i)
-            ml.append(j)
-    return Data(keys, kind_ix, s_lo_a, s_hi_a, e_lo_a, e_hi_a, f,
-                np.array([g or 0 for g in grade], dtype=np.int8) if n else np.zeros(0, np.int8),
-                np.array(country, dtype=object) if n else np.zeros(0, object),
-                np.array(mi, dtype=np.int64), np.array(ml, dtype=np.int64), entities, tq.eras(db, window), today)
+class Cancelled(Exception):
+    """Raised by a progress callback to stop a load."""
+
+
+BACKGROUND_ITEMS = 50_000  # more items than this (estimated) load off the UI thread
+
+
+def load_in_background(db: sqlite_utils.Database) -> bool:
+    """Whether loading `db` takes long enough to belong off the UI thread (an O(log n) estimate)."""
+    return tq.item_count_estimate(db) > BACKGROUND_ITEMS
+
+
+def interrupt(db: sqlite_utils.Database) -> None:
+    """Stop a `load` running on `db` in another thread: it raises `Cancelled`."""
+    tq.interrupt(db)
+
+
+def load(db: sqlite_utils.Database, window: tuple[int, int] | None = None,
+         progress: Callable[[float, str], None] | None = None) -> Data:
+    """Read the items (all, or those overlapping `window` in day ordinals, through the index): a few
+    aggregate queries whose columns numpy parses, no Python object per item.  `progress(fraction,
+    what)` is called between steps (it may raise `Cancelled`); `interrupt(db)` from another thread
+    stops a query under way (`Cancelled` too)."""
+    from dossier.services.timeline_load import read  # the reading itself, in its own module
+
+    try:
+        return read(db, window, progress or (lambda f, what: None))
+    except tq.Interrupted as e:
+        raise Cancelled(str(e)) from e
 
 
 @dataclass
@@ -170,18 +188,26 @@ class Layout:
     starts_cum: np.ndarray  # (lanes, buckets + 1) int32: rows starting before bucket b
     ends_cum: np.ndarray  # rows ending before bucket b
     long_reach: np.ndarray  # per lane: the longest "long" row in days
-    item_rows: dict = field(default_factory=dict)  # item index -> row indices (built lazily)
+    item_rows: dict = field(default_factory=dict)  # "order": rows by item, "items": their items (lazily)
     x_range: tuple[float, float] = (0.0, 1.0)
+    # compact geometry (services.timeline_compact): busy lanes one row tall, drawn as density
+    compact: bool = False
+    lane_compressed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    geometry: dict = field(default_factory=dict)
 
     def rows_of_item(self, i: int) -> np.ndarray:
         if not self.item_rows:
             order = np.argsort(self.r_item, kind="stable")
-            items = self.r_item[order]
-            bounds = np.flatnonzero(np.diff(items)) + 1
-            for chunk in np.split(order, bounds):
-                if len(chunk):
-                    self.item_rows[int(self.r_item[chunk[0]])] = chunk
-        return self.item_rows.get(i, np.zeros(0, np.int64))
+            self.item_rows.update(order=order, items=self.r_item[order])
+        items = self.item_rows["items"]
+        lo, hi = np.searchsorted(items, i), np.searchsorted(items, i, side="right")
+        return self.item_rows["order"][lo:hi]
+
+    def lane_rows(self, lane: int) -> np.ndarray:
+        """Row indices of one lane (rows are sorted by lane first), as a range."""
+        lo = np.searchsorted(self.r_key, (lane * 2) << 32)
+        hi = np.searchsorted(self.r_key, (lane * 2 + 2) << 32)
+        return np.arange(lo, hi)
 
     def lane_of_entity(self, entity: str) -> int | None:
         for i, lane in enumerate(self.lanes):
@@ -195,7 +221,7 @@ def _item_mask(d: Data, flt: Filter) -> np.ndarray:
     if flt.kinds is not None:
         keep &= np.isin(d.kind, [KIND_INDEX[k] for k in flt.kinds if k in KIND_INDEX])
     if flt.countries is not None:
-        keep &= np.isin(d.country, list(flt.countries))
+        keep &= np.isin(d.country, [pack_country(c) for c in flt.countries])
     if flt.max_grade:
         keep &= (d.grade > 0) & (d.grade <= flt.max_grade)
     if flt.window:
@@ -261,35 +287,15 @@ def layout(d: Data, opts: Options | None = None) -> Layout:
     start = d.s_lo[mi_d]
     end = d.e_hi[mi_d] + 1
     is_range = (d.e_lo[mi_d] > d.s_hi[mi_d]) | (d.kind[mi_d] == KIND_INDEX["posting"])
-    order = np.lexsort((start, ~is_range, ml_d))
+    d_lo = float(np.nanmin(d.s_lo)) if len(start) else 0.0
+    # by lane, points before ranges, start (one int64 key: faster than a lexsort)
+    order = np.argsort(((ml_d * 2 + is_range) << 32) + (start - d_lo).astype(np.int64), kind="stable")
     mi_d, ml_d, start, end, is_range = mi_d[order], ml_d[order], start[order], end[order], is_range[order]
-    sub = np.zeros(len(mi_d), dtype=np.int64)
+    sub, group_rows = first_fit(start, end, ml_d * 2 + is_range, MAX_SUBROWS)
     n_point_rows = np.zeros(n_ent, np.int64)
     n_range_rows = np.zeros(n_ent, np.int64)
-    st_l, en_l, rg_l, ln_l = start.tolist(), end.tolist(), is_range.tolist(), ml_d.tolist()
-    cur_lane, cur_kind, ends = -1, None, []
-    for j in range(len(st_l)):
-        lane, rk = ln_l[j], rg_l[j]
-        if lane != cur_lane or rk != cur_kind:
-            if cur_lane >= 0:
-                (n_range_rows if cur_kind else n_point_rows)[cur_lane] = len(ends)
-            cur_lane, cur_kind, ends = lane, rk, []
-        s = st_l[j]
-        for r, e in enumerate(ends):
-            if e <= s:
-                ends[r] = en_l[j]
-                sub[j] = r
-                break
-        else:
-            if len(ends) < MAX_SUBROWS:
-                ends.append(en_l[j])
-                sub[j] = len(ends) - 1
-            else:
-                r = min(range(len(ends)), key=ends.__getitem__)
-                ends[r] = max(ends[r], en_l[j])
-                sub[j] = r
-    if cur_lane >= 0:
-        (n_range_rows if cur_kind else n_point_rows)[cur_lane] = len(ends)
+    n_point_rows[ml_d[~is_range]] = group_rows[~is_range]
+    n_range_rows[ml_d[is_range]] = group_rows[is_range]
     # lanes top to bottom
     lanes: list[Lane] = []
     lane_pos = np.full(n_ent, -1, np.int64)
@@ -328,14 +334,17 @@ def layout(d: Data, opts: Options | None = None) -> Layout:
     # density prefix sums
     nl = max(1, len(lanes))
     span_days = dmax - dmin + 2
-    res = max(1, int(np.ceil(span_days * nl / MAX_DENSITY_CELLS)))
+    # buckets: finer than any density column needs, in proportion to the rows (a small layout does not
+    # allocate and sum millions of empty cells), at most MAX_DENSITY_CELLS
+    cells_wanted = min(MAX_DENSITY_CELLS, max(1 << 20, 16 * len(r_item)))
+    res = max(1, int(np.ceil(span_days * nl / cells_wanted)))
     nb = span_days // res + 2
     sb = ((s_lo - dmin) // res).astype(np.int64)
     eb = ((e_hi - dmin) // res).astype(np.int64) + 1  # ends before bucket eb
-    starts = np.zeros((nl, nb + 1), np.int32)
-    ends_ = np.zeros((nl, nb + 1), np.int32)
-    np.add.at(starts, (r_lanep, sb + 1), 1)
-    np.add.at(ends_, (r_lanep, np.minimum(eb + 1, nb)), 1)
+    cells = nl * (nb + 1)
+    starts = np.bincount(r_lanep * (nb + 1) + sb + 1, minlength=cells).astype(np.int32).reshape(nl, nb + 1)
+    ends_ = np.bincount(r_lanep * (nb + 1) + np.minimum(eb + 1, nb), minlength=cells).astype(np.int32)
+    ends_ = ends_.reshape(nl, nb + 1)
     np.cumsum(starts, axis=1, out=starts)
     np.cumsum(ends_, axis=1, out=ends_)
     long_reach = np.zeros(nl, np.float64)
@@ -343,9 +352,11 @@ def layout(d: Data, opts: Options | None = None) -> Layout:
         np.maximum.at(long_reach, r_lanep[r_long], (e_hi - s_lo)[r_long] + 1)
     x_lo = day_to_x(dmin) if d.dated.any() else day_to_x(d.today - 365)
     x_hi = day_to_x(dmax + 1)
-    return Layout(d, lanes, tops, total, r_item, r_lanep, r_y, r_long, sk,
-                  day_to_x(s_lo), day_to_x(s_hi + 1), day_to_x(e_lo), day_to_x(e_hi + 1), dmin, res,
-                  starts, ends_, long_reach, x_range=(float(x_lo), float(x_hi)))
+    lay = Layout(d, lanes, tops, total, r_item, r_lanep, r_y, r_long, sk,
+                 day_to_x(s_lo), day_to_x(s_hi + 1), day_to_x(e_lo), day_to_x(e_hi + 1), dmin, res,
+                 starts, ends_, long_reach, x_range=(float(x_lo), float(x_hi)))
+    timeline_compact.prepare(lay)
+    return lay
 
 
 def precision_of(lo: float, hi: float) -> str:

@@ -92,6 +92,8 @@ def frame(lay: Layout, x0: float, x1: float, y0: float, y1: float, width_px: flo
     counts = lane_counts(lay, lanes, x0, x1)
     cap = max(1.0, min(width_px / MIN_PX_PER_ITEM, MAX_ITEMS / max(1, len(lanes))))
     dense = counts > cap
+    if lay.compact:  # a compressed lane has one row: density only
+        dense |= lay.lane_compressed[lanes] & (counts > 0)
     rows = rows_in_window(lay, lanes[~dense], x0, x1)
     density = None
     cols = 0
@@ -101,11 +103,23 @@ def frame(lay: Layout, x0: float, x1: float, y0: float, y1: float, width_px: flo
         nb = lay.starts_cum.shape[1] - 1
         b = np.clip(((edges_x / DAY + EPOCH_ORDINAL) - lay.day0) // lay.res, 0, nb).astype(np.int64)
         dl = lanes[dense]
-        s = lay.starts_cum[dl][:, np.minimum(b[1:] + 1, nb)]
-        e = lay.ends_cum[dl][:, b[:-1]]
+        s = lay.starts_cum[dl[:, None], np.minimum(b[1:] + 1, nb)[None, :]]  # only the cells needed
+        e = lay.ends_cum[dl[:, None], b[:-1][None, :]]
         density = np.zeros((len(lanes), cols), np.int32)
         density[dense] = np.maximum(s - e, 0)
     return Frame(lo, hi, counts, dense, rows, density, cols)
+
+
+def wants_compact(lay: Layout, x0: float, x1: float, width_px: float) -> bool:
+    """Whether the compressible lanes should be compact for the time window [x0, x1]: when most of
+    them hold more items there than fit legibly (leaving compact mode only at half that, so that a
+    zoom around the threshold does not flip the lanes back and forth)."""
+    lanes = np.flatnonzero(lay.lane_compressed)
+    if not len(lanes) or width_px <= 0:
+        return False
+    cap = max(1.0, width_px / MIN_PX_PER_ITEM)
+    typical = float(np.median(lane_counts(lay, lanes, x0, x1)))
+    return typical > (cap * 0.5 if lay.compact else cap)
 
 
 def hit_test(lay: Layout, fr: Frame, x: float, y: float, px_per_sec: float, tol_px: float = 5.0) -> int | None:

@@ -259,7 +259,7 @@ def _commodities(df: pd.DataFrame, factors: dict[str, float]) -> tuple[pd.DataFr
     c = df[df["commodity"] != ""]
     named = sorted({(r, f, g) for r, f, g, v in zip(c["reporter"], c["flow"], c["commodity"], c["value_num"],
                                                         strict=True) if pd.isna(v) or not hs.is_hs_code(g)})
-    c = c[c["value_num"].notna() & c["commodity"].map(hs.is_hs_code)]
+    c = c[c["value_num"].notna() & c["commodity"].map(hs.is_hs_code).astype(bool)]
     if c.empty:
         return pd.DataFrame(columns=cols), named
     c = c.assign(chapter=c["commodity"].str[:2], level=c["commodity"].str.len())

@@ -30,6 +30,7 @@ from dossier.plotting.timeline_plot import TimelinePlot
 from dossier.services import timeline as tl
 from dossier.services.timeline_text import Labels, describe, event_keys, key_of
 from dossier.ui import plain
+from dossier.ui.timeline_loader import LoadingRow, TimelineLoader
 
 GRADES = [("any grade", 0), ("A only", 1), ("A–B", 2), ("A–C", 3), ("A–D", 4), ("A–E", 5)]
 
@@ -106,6 +107,12 @@ class TimelinePanel(QWidget):
         self.hits.itemActivated.connect(self._jump)
         self.hits.currentItemChanged.connect(lambda it, _p: self._jump(it) if it else None)
         lay.addWidget(self.hits)
+        self.loading = LoadingRow(self)
+        self.load_label, self.load_progress, self.load_cancel = self.loading.label, self.loading.bar, self.loading.button
+        self.load_cancel.clicked.connect(self._cancel_or_restart)
+        lay.addWidget(self.loading)
+        self.loader: TimelineLoader | None = None
+        self._loaded_path = None
         self.plot = TimelinePlot(None, self)
         self.plot_item = self.plot.plot_item
         lay.addWidget(self.plot, 1)
@@ -117,20 +124,98 @@ class TimelinePanel(QWidget):
 
     # --- data -----------------------------------------------------------------------------------
     def reload(self) -> None:
-        db = self.window_.session.db
+        """Read the database again: at once when small, otherwise off the UI thread (the current view
+        stays until the new one is ready)."""
+        session = self.window_.session
+        db = session.db
         self.labels = Labels(db)
         self.plot.items.labels = self.labels
-        self.data = tl.load(db)
-        countries = sorted({c for c in self.data.country if c})
+        if self.loader is not None:
+            self.loader.cancel()
+            self.loader = None
+        if tl.load_in_background(db):
+            if self._loaded_path != session.path:  # another database: the old items are gone
+                self.data = None
+                self.layout_ = tl.layout(tl.empty_data())
+                self.plot.set_layout(self.layout_)
+            self._start_loader(session)
+            return
+        self.loading.hide()
+        data = tl.load(db)
+        self._loaded(data, None, keep_view=False)
+
+    def _start_loader(self, session) -> None:  # noqa: ANN001 - services.session.Session
+        loader = TimelineLoader(session, self.options)
+        # bound methods of this widget: Qt drops the connections if the panel goes away first
+        loader.progressed.connect(self._progressed)
+        loader.loaded.connect(self._background_done)
+        loader.cancelled.connect(self._background_cancelled)
+        loader.failed.connect(self._background_failed)
+        self.loader = loader
+        self.load_label.setText("Loading the timeline…")
+        self.load_progress.setValue(0)
+        self.load_progress.show()
+        self.load_cancel.setText("Cancel")
+        self.loading.show()
+        loader.start()
+
+    def _progressed(self, percent: int, what: str) -> None:
+        if self.sender() is self.loader:
+            self.load_progress.setValue(percent)
+            self.load_label.setText(f"Loading the timeline: {what}…")
+
+    def _background_done(self, data: tl.Data, lay: tl.Layout) -> None:
+        loader = self.sender()
+        if loader is None or loader is not self.loader:  # superseded by a later reload
+            return
+        self.loader = None
+        self.loading.hide()
+        self._loaded(data, lay if loader.options == self.options else None,
+                     keep_view=self._loaded_path == self.window_.session.path)
+
+    def _background_cancelled(self) -> None:
+        self._background_stopped(self.sender(), "Loading the timeline was cancelled.")
+
+    def _background_failed(self, message: str) -> None:
+        self._background_stopped(self.sender(), f"Could not load the timeline: {message}")
+
+    def _background_stopped(self, loader, message: str) -> None:  # noqa: ANN001 - TimelineLoader
+        if loader is None or loader is not self.loader:
+            return
+        self.loader = None
+        self.load_label.setText(message)
+        self.load_progress.hide()
+        self.load_cancel.setText("Load again")
+        self.window_.statusBar().showMessage(message)
+
+    def _cancel_or_restart(self) -> None:
+        if self.loader is not None:
+            self.loader.cancel()
+        else:
+            self.reload()
+
+    def _loaded(self, data: tl.Data, lay: tl.Layout | None, *, keep_view: bool) -> None:
+        self.data = data
+        self._loaded_path = self.window_.session.path
+        countries = self.data.countries()
         self.country.blockSignals(True)
+        current = self.country.currentData()
         self.country.clear()
         self.country.addItem("all countries", None)
         for c in countries:
             self.country.addItem(c, c)
+        if current in countries:
+            self.country.setCurrentIndex(countries.index(current) + 1)
         self.country.blockSignals(False)
-        self.relayout(keep_view=False)
+        if lay is not None:
+            self.layout_ = lay
+            self.plot.set_layout(lay, keep_view=keep_view)
+        else:
+            self.relayout(keep_view=keep_view)
 
     def relayout(self, keep_view: bool = True) -> None:
+        if self.data is None:  # still loading: the options apply when the data arrives
+            return
         self.layout_ = tl.layout(self.data, self.options)
         self.plot.set_layout(self.layout_, keep_view=keep_view)
 
@@ -206,8 +291,10 @@ class TimelinePanel(QWidget):
             self.select_key(key, emit=False)
 
     def on_events_selected(self, ids: list) -> None:
-        keys = event_keys(self.window_.session.db, [str(i) for i in ids])
         lay = self.layout_
+        if lay is None:
+            return
+        keys = event_keys(self.window_.session.db, [str(i) for i in ids])
         rows: set[int] = set()
         for k in keys:
             i = lay.data.index_of_key(k)
