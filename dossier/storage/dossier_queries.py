@@ -189,14 +189,19 @@ def child_events(db: sqlite_utils.Database, eid: str, cutoff: str | None) -> lis
                      f"WHERE e.parent = ? AND {_kept('e')} ORDER BY e.start_lo, e.id", (eid, _c(cutoff)))
 
 
+def _pair_where(a_col: str, b_col: str, countries: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """WHERE clause and parameters: rows between the two countries of a pair (either direction), or rows
+    of the one country with anyone.  Column names come from the code, never from data."""
+    if len(countries) == 2:
+        a, b = countries
+        return f"(({a_col} = ? AND {b_col} = ?) OR ({a_col} = ? AND {b_col} = ?))", (a, b, b, a)
+    return f"({a_col} = ? OR {b_col} = ?)", (countries[0], countries[0])
+
+
 def relations_between(db: sqlite_utils.Database, countries: tuple[str, ...], cutoff: str | None
                       ) -> list[dict[str, Any]]:
     """Relations of the countries: between the two of a pair, or of the one country with anyone."""
-    if len(countries) == 2:
-        a, b = countries
-        where, params = "((r.a = ? AND r.b = ?) OR (r.a = ? AND r.b = ?))", (a, b, b, a)
-    else:
-        where, params = "(r.a = ? OR r.b = ?)", (countries[0], countries[0])
+    where, params = _pair_where("r.a", "r.b", countries)
     return _rows(db, "SELECT r.rid, r.id, r.kind, r.a, r.b, r.start, r.start_lo, r.start_hi, r.\"end\", r.summary "
                      f"FROM relation r WHERE {where} AND {_kept('r')} ORDER BY r.start_lo IS NULL, r.start_lo, r.id",
                  (*params, _c(cutoff)))
@@ -204,11 +209,7 @@ def relations_between(db: sqlite_utils.Database, countries: tuple[str, ...], cut
 
 def trade(db: sqlite_utils.Database, countries: tuple[str, ...], cutoff: str | None) -> list[dict[str, Any]]:
     """Trade statistics between the pair (both directions), or of one country with every partner."""
-    if len(countries) == 2:
-        a, b = countries
-        where, params = "((t.reporter = ? AND t.partner = ?) OR (t.reporter = ? AND t.partner = ?))", (a, b, b, a)
-    else:
-        where, params = "(t.reporter = ? OR t.partner = ?)", (countries[0], countries[0])
+    where, params = _pair_where("t.reporter", "t.partner", countries)
     return _rows(db, "SELECT t.rid, t.reporter, t.partner, t.year, t.flow, t.commodity, t.value, t.value_num, "
                      "t.currency, t.basis, t.source_key FROM trade t "
                      f"WHERE {where} AND {_kept('t')} ORDER BY t.year, t.reporter, t.partner, t.flow, t.commodity, "
@@ -216,11 +217,7 @@ def trade(db: sqlite_utils.Database, countries: tuple[str, ...], cutoff: str | N
 
 
 def figures(db: sqlite_utils.Database, countries: tuple[str, ...], cutoff: str | None) -> list[dict[str, Any]]:
-    if len(countries) == 2:
-        a, b = countries
-        where, params = "((f.a = ? AND f.b = ?) OR (f.a = ? AND f.b = ?))", (a, b, b, a)
-    else:
-        where, params = "(f.a = ? OR f.b = ?)", (countries[0], countries[0])
+    where, params = _pair_where("f.a", "f.b", countries)
     return _rows(db, "SELECT f.rid, f.id, f.kind, f.a, f.b, f.year, f.value, f.value_num, f.unit, f.base_year, "
                      f"f.text FROM figure f WHERE {where} AND {_kept('f')} ORDER BY f.year, f.kind, f.unit, f.id",
                  (*params, _c(cutoff)))

@@ -69,17 +69,6 @@ def citations(db: sqlite_utils.Database, table: str, rid: int) -> list[dict[str,
                      "ORDER BY ci.seq, ci.rid", (table, rid))
 
 
-def sources(db: sqlite_utils.Database, ids: list[str]) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i: i + 500]
-        marks = ",".join("?" * len(part))
-        for r in _rows(db, f"SELECT id, publisher, title, published, reliability, credibility FROM source "
-                           f"WHERE id IN ({marks})", tuple(part)):
-            out[r["id"]] = r
-    return out
-
-
 def rates(db: sqlite_utils.Database, base: str, quote: str) -> list[dict[str, Any]]:
     """Stored rates between two currencies, in either direction, newest first, with citations."""
     rs = _rows(db, "SELECT rid, id, base, quote, date, date_lo, date_hi, rate, rate_num FROM fx_rate "
