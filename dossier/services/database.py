@@ -74,14 +74,24 @@ def open_database(path: str | Path, *, key: str | None = None) -> sqlite_utils.D
         migrations.check_openable(ro, p)
     db = connect(p, key=key)
     try:
-        problems = health.quick_check(db)
-        if problems:
-            raise _damaged(db, p, problems)
-        migrations.migrate(db, p)
+        migrations.migrate(db, p)  # the read-only probe above has just run quick_check on this file
     except BaseException:
         db.conn.close()
         raise
     crypto.cleanup_leftovers(p)
+    return db
+
+
+def open_worker_connection(path: str | Path) -> sqlite_utils.Database:
+    """Another thread's connection to a database this process already opened (and so checked and
+    migrated) through `open_database`: connect and confirm the schema, without repeating the checks."""
+    p = Path(path)
+    db = connect(p)
+    try:
+        migrations.check_openable(db, p)
+    except BaseException:
+        db.conn.close()
+        raise
     return db
 
 

@@ -60,8 +60,9 @@ class Session:
         return kept
 
     def connect_worker(self) -> sqlite_utils.Database:
-        """A connection for another thread (an encrypted database's passphrase is remembered)."""
-        return database.open_database(self.path)
+        """A connection for another thread (an encrypted database's passphrase is remembered).  The
+        session opened and checked the file already, so the checks are not repeated."""
+        return database.open_worker_connection(self.path)
 
     @property
     def encrypted(self) -> bool:
