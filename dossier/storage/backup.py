@@ -247,4 +247,8 @@ def backup_to(db: sqlite_utils.Database, target: Path, *, key: Any = _SAME) -> P
         raise
     _fsync(tmp)
     os.replace(tmp, target)
+    if key is not None:
+        from dossier.storage import crypto
+
+        crypto.move_keys(tmp, target)  # its derived key goes with it: rotation's check needs no KDF
     return target
