@@ -181,3 +181,21 @@ def test_keys_are_never_written(tmp_path):
             scanned += 1
             assert not any(n in data for n in needles), f
     assert scanned >= 2
+
+
+def test_the_idle_lock_forgets_the_database_and_its_backups(tmp_path):
+    p = tmp_path / "e.db"
+    other = tmp_path / "other.db"
+    close_database(create_database(other, sample=False, key="another one"))
+    close_database(create_database(p, sample=True, key=PW))
+    db = open_database(p, key=PW)
+    b = backup_before(db, p, "lock")
+    close_database(db)
+    from dossier.storage.backup import verify_file
+
+    assert verify_file(b) == []  # opens the backup with a remembered passphrase: remembered for it too
+    assert crypto.cached_key(b) == PW and keys.derived_count() >= 3
+    encryption.forget_passphrase(p)  # what the idle lock does
+    assert crypto.cached_key(p) is None and crypto.cached_key(b) is None
+    assert crypto.remembered_keys() == ["another one"]  # another database's stays
+    assert keys.derived_count() == 1

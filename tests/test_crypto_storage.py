@@ -332,3 +332,36 @@ def test_plain_connections_still_behave_after_the_patch(tmp_path):
     with pytest.raises(sqlite3.OperationalError):
         db.execute("SELECT * FROM missing")
     db.conn.close()
+
+
+def test_conversions_hold_the_instance_lock(tmp_path, monkeypatch):
+    """A second Dossier can neither be open during a conversion nor open the database meanwhile."""
+    from dossier.services.instance import AlreadyOpen
+    from dossier.storage.crypto import rekey
+
+    p = _make(tmp_path, "right one")
+    s = Session.open(p, key="right one")  # a window holds the database
+    before = p.read_bytes()
+    with pytest.raises(AlreadyOpen, match="already open in another Dossier"):
+        encryption.change_passphrase(p, "right one", "new one")
+    with pytest.raises(AlreadyOpen):
+        encryption.decrypt_database(p, "right one")
+    assert p.read_bytes() == before
+    s.close()
+    seen = []
+    real = rekey.verify_copy
+
+    def meanwhile(*a, **kw):  # in the middle of the conversion, another window tries to open it
+        try:
+            Session.open(p, key="right one").close()
+            seen.append("opened")
+        except AlreadyOpen as e:
+            seen.append(str(e))
+        return real(*a, **kw)
+
+    monkeypatch.setattr(rekey, "verify_copy", meanwhile)
+    encryption.change_passphrase(p, "right one", "new one")
+    # the database and its backup were re-keyed (two copies verified); the lock was held each time
+    assert len(seen) == 2 and all("dossier passphrase change" in x for x in seen), seen
+    crypto.forget()
+    close_database(open_database(p, key="new one"))

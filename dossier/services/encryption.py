@@ -7,15 +7,20 @@ Backups are encrypted with the same key as their database (RELIABILITY.md rule 1
   leaked old passphrase must not open them); others are left and reported;
 - decrypt: backups stay encrypted (they still open with the passphrase) and are reported.
 Every conversion goes through `storage.crypto.change_key` (export, verify, atomic rename).
-The database must not be open anywhere while it is converted (the GUI closes its session first).
+The database must not be open anywhere while it is converted (the GUI closes its session first): each
+conversion holds the database's instance lock throughout, so a second Dossier (window, import, check,
+restore) can neither be open on it nor open it meanwhile (AlreadyOpen, nothing changed).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dossier.services.backups import backup_dir
+from dossier.services.instance import InstanceLock
 from dossier.storage import crypto
 from dossier.storage.connection import SQLITE_HEADER, StorageError
 
@@ -50,6 +55,18 @@ def _backups(path: Path) -> list[Path]:
     return sorted(p for p in d.glob("*.db")) if d.is_dir() else []
 
 
+def _locked(purpose: str) -> Callable[[Callable[..., Conversion]], Callable[..., Conversion]]:
+    """Run the conversion holding the database's instance lock (AlreadyOpen if another Dossier has it)."""
+    def wrap(fn: Callable[..., Conversion]) -> Callable[..., Conversion]:
+        @functools.wraps(fn)
+        def run(path: str | Path, *args: str, **kw: str) -> Conversion:
+            with InstanceLock(Path(path), purpose):
+                return fn(path, *args, **kw)
+        return run
+    return wrap
+
+
+@_locked("dossier encrypt")
 def encrypt_database(path: str | Path, new: str) -> Conversion:
     p = Path(path)
     if not is_plain_file(p):
@@ -65,6 +82,7 @@ def encrypt_database(path: str | Path, new: str) -> Conversion:
     return out
 
 
+@_locked("dossier passphrase change")
 def change_passphrase(path: str | Path, old: str, new: str) -> Conversion:
     p = Path(path)
     if not is_encrypted_file(p):
@@ -85,6 +103,7 @@ def change_passphrase(path: str | Path, old: str, new: str) -> Conversion:
     return out
 
 
+@_locked("dossier decrypt")
 def decrypt_database(path: str | Path, old: str) -> Conversion:
     p = Path(path)
     if not is_encrypted_file(p):
@@ -98,8 +117,11 @@ def decrypt_database(path: str | Path, old: str) -> Conversion:
 
 
 def forget_passphrase(path: str | Path | None = None) -> None:
-    """Drop the passphrase this process remembers (idle lock, closing a database)."""
+    """Drop the passphrase and derived keys this process remembers for a database and its backups
+    (idle lock, closing a database); all of them when path is None."""
     crypto.forget(path)
+    if path is not None:
+        crypto.forget_under(backup_dir(Path(path)))
 
 
 def remembered_passphrase(path: str | Path) -> str | None:

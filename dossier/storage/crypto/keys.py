@@ -70,6 +70,15 @@ def forget(path: str | Path | None = None) -> None:
         del _derived[k]
 
 
+def forget_under(folder: str | Path) -> None:
+    """Drop what is remembered for every file in `folder` (a database's backups)."""
+    prefix = _norm(folder) + os.sep
+    for p in [p for p in _keys if p.startswith(prefix)]:
+        del _keys[p]
+    for k in [k for k in _derived if k[0].startswith(prefix)]:
+        del _derived[k]
+
+
 def cached_key(path: str | Path) -> str | None:
     """The passphrase remembered for this file."""
     return _keys.get(_norm(path))
