@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QLineEdit, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QProgressDialog,
+)
 
 from dossier.services.database import close_database, create_database
 from dossier.storage import crypto
@@ -64,9 +71,21 @@ class Driver:
             self.steps.pop(0)
             self.seen.append(("message", w.text()))
             w.accept()
+        elif kind == "progress" and isinstance(w, QProgressDialog) and w.isVisible() and w.value() > 0:
+            self.steps.pop(0)
+            bar = w.findChild(QProgressBar)
+            self.seen.append(("progress", w.labelText(), bar.text() if bar else ""))
+            if shot:
+                SHOTS.mkdir(parents=True, exist_ok=True)
+                w.grab().save(str(SHOTS / shot))
 
     def stop(self):
         self.timer.stop()
+
+    def finish(self, timeout=60_000):
+        """Wait until every step was answered (the conversion runs off the UI thread), then stop."""
+        self.qtbot.waitUntil(lambda: not self.steps, timeout=timeout)
+        self.stop()
 
 
 def _encrypted_sample(tmp_path, pw):
@@ -151,7 +170,7 @@ def test_encrypt_then_change_passphrase_from_the_menu(qtbot, plain_window):
                         "encrypt-dialog.png"),
                        ("message", None, None)])
     w.encrypt_action.trigger()
-    d.stop()
+    d.finish()
     assert "Done" in d.seen[-1][1]
     assert p.read_bytes()[:16] != b"SQLite format 3\x00"
     assert w.session.encrypted and w.browser.lists["person"].count() > 3
@@ -159,7 +178,7 @@ def test_encrypt_then_change_passphrase_from_the_menu(qtbot, plain_window):
                                        "passphrase-again": "second 🔑"}, "change-dialog.png"),
                        ("message", None, None)])
     w.passphrase_action.trigger()
-    d.stop()
+    d.finish()
     assert "Done" in d.seen[-1][1], d.seen
     crypto.forget()
     from dossier.services.database import WrongPassphrase, open_database
@@ -183,7 +202,7 @@ def test_change_with_wrong_current_passphrase_keeps_everything(qtbot, tmp_path, 
                                        "passphrase-again": "x" * 9}, None),
                        ("message", None, None)])
     w.passphrase_action.trigger()
-    d.stop()
+    d.finish()
     assert "wrong passphrase" in d.seen[-1][1]
     assert p.read_bytes() == before and w.session.encrypted and w.browser.lists["person"].count() > 3
 
@@ -202,6 +221,9 @@ def test_idle_lock_closes_forgets_and_asks_again(qtbot, tmp_path, gui_prompt, mo
     w.show()
     qtbot.waitExposed(w)
     old_conn = w.session.db.conn
+    import time as _time
+
+    w.idle_lock.last_input = _time.monotonic()  # just used (showing the window may take > 0.03 s on a busy machine)
     w.idle_lock.check()
     assert not d.seen or len(d.seen) == 1  # recently used: not locked
     seen_hidden = []
@@ -238,3 +260,46 @@ def test_environment_passphrase_is_used_once_then_the_dialog(qtbot, tmp_path, mo
     assert pp.gui_key_provider(tmp_path / "x.db", "wrong passphrase") is None  # asks; cancelled
     d.stop()
     assert d.seen == [("passphrase", "wrong passphrase")]
+
+
+def test_conversion_runs_off_the_ui_thread_with_a_progress_bar(qtbot, plain_window, monkeypatch):
+    """While the database and its backups are encrypted, the window's event loop keeps running (a
+    timer ticks), a window-modal progress dialog counts the files, and the scheduled backup waits."""
+    import threading
+    import time as _time
+
+    from dossier.services import encryption as enc
+    from dossier.services.backups import backup_now
+
+    w = plain_window
+    p = w.session.path
+    backup_now(w.session.db, p, "second")  # the sample import made one: two backups to convert
+    real = enc.crypto.change_key
+    threads = []
+
+    def slow_change_key(path, **kw):  # each file takes a visible moment
+        threads.append(threading.current_thread() is threading.main_thread())
+        _time.sleep(0.4)
+        return real(path, **kw)
+
+    monkeypatch.setattr(enc.crypto, "change_key", slow_change_key)
+    ticks = []
+    beat = QTimer()
+    beat.timeout.connect(lambda: ticks.append(w.safety.tick()))
+    beat.start(20)
+    d = Driver(qtbot, [("passphrase", {"passphrase-new": "progress pw 1", "passphrase-again": "progress pw 1"},
+                        None),
+                       ("progress", None, "encrypt-progress.png"),
+                       ("message", None, None)])
+    w.encrypt_action.trigger()
+    d.finish()
+    beat.stop()
+    assert threads and not any(threads)  # every file was converted in the worker thread
+    assert len(ticks) >= 20  # ~1.2 s of conversion: the UI thread kept running its timers
+    assert all(t is None for t in ticks)  # and the scheduled backup did nothing meanwhile
+    progress = [x for x in d.seen if x[0] == "progress"][0]
+    assert "Encrypt database" in progress[1] and "files done" in progress[1], progress
+    assert "Done" in d.seen[-1][1]
+    assert len([line for line in d.seen[-1][1].splitlines() if "converted with the database" in line]) == 2
+    assert w.session.encrypted and w.browser.lists["person"].count() > 3
+    assert getattr(w, "converting", None) is None

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,11 +56,19 @@ def _backups(path: Path) -> list[Path]:
     return sorted(p for p in d.glob("*.db")) if d.is_dir() else []
 
 
+Progress = Callable[[int, int, str], None]  # (files done, files in all, what now): a GUI progress bar
+
+
+def _step(progress: Progress | None, done: int, total: int, what: str) -> None:
+    if progress is not None:
+        progress(done, total, what)
+
+
 def _locked(purpose: str) -> Callable[[Callable[..., Conversion]], Callable[..., Conversion]]:
     """Run the conversion holding the database's instance lock (AlreadyOpen if another Dossier has it)."""
     def wrap(fn: Callable[..., Conversion]) -> Callable[..., Conversion]:
         @functools.wraps(fn)
-        def run(path: str | Path, *args: str, **kw: str) -> Conversion:
+        def run(path: str | Path, *args: str, **kw: Any) -> Conversion:
             with InstanceLock(Path(path), purpose):
                 return fn(path, *args, **kw)
         return run
@@ -67,29 +76,36 @@ def _locked(purpose: str) -> Callable[[Callable[..., Conversion]], Callable[...,
 
 
 @_locked("dossier encrypt")
-def encrypt_database(path: str | Path, new: str) -> Conversion:
+def encrypt_database(path: str | Path, new: str, *, progress: Progress | None = None) -> Conversion:
     p = Path(path)
     if not is_plain_file(p):
         raise StorageError(f"{p}: not a plain SQLite database (already encrypted, or damaged); nothing was changed")
+    todo = _backups(p)
+    _step(progress, 0, 1 + len(todo), f"encrypting {p.name}")
     crypto.change_key(p, old=None, new=new)
     out = Conversion(p)
-    for b in _backups(p):
+    for i, b in enumerate(todo, 1):
+        _step(progress, i, 1 + len(todo), f"backup {b.name}")
         if is_plain_file(b):
             crypto.change_key(b, old=None, new=new)
             out.backups_converted.append(b)
         else:
             out.backups_left.append((b, "already encrypted"))
+    _step(progress, 1 + len(todo), 1 + len(todo), "done")
     return out
 
 
 @_locked("dossier passphrase change")
-def change_passphrase(path: str | Path, old: str, new: str) -> Conversion:
+def change_passphrase(path: str | Path, old: str, new: str, *, progress: Progress | None = None) -> Conversion:
     p = Path(path)
     if not is_encrypted_file(p):
         raise StorageError(f"{p}: this database is not encrypted; use `dossier encrypt`")
+    todo = _backups(p)
+    _step(progress, 0, 1 + len(todo), f"re-encrypting {p.name}")
     crypto.change_key(p, old=old, new=new)
     out = Conversion(p)
-    for b in _backups(p):
+    for i, b in enumerate(todo, 1):
+        _step(progress, i, 1 + len(todo), f"backup {b.name}")
         if not is_encrypted_file(b):
             out.backups_left.append((b, "not encrypted: a plain backup"))
             continue
@@ -100,6 +116,7 @@ def change_passphrase(path: str | Path, old: str, new: str) -> Conversion:
             out.backups_left.append((b, f"does not open with the old passphrase: {type(e).__name__}"))
         except StorageError as e:
             out.backups_left.append((b, str(e)))
+    _step(progress, 1 + len(todo), 1 + len(todo), "done")
     return out
 
 

@@ -6,6 +6,11 @@ opened): storage asks it whenever it meets an encrypted file it has no passphras
 a wrong answer (the dialog then says why), until the user cancels.  Passphrases live in the
 dialog's line edit (echo mode Password) and this process's memory only: never in settings or logs.
 
+Encrypting and changing the passphrase run off the UI thread (a QThread, its own SQLCipher
+connections) behind a window-modal progress dialog that counts the files (the database, then each
+backup); the window's session is closed meanwhile (`window.converting` is set: the scheduled backup
+and the idle lock wait) and reopened when the conversion ends.
+
 Idle lock (setting `security/idle_lock_minutes`, 0 = off): after that many minutes without mouse or
 keyboard input, the window hides, the database is closed, the remembered passphrase is forgotten
 and the prompt asks again; cancelling it quits.
@@ -16,8 +21,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -25,6 +29,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLineEdit,
     QMessageBox,
+    QProgressDialog,
     QVBoxLayout,
     QWidget,
 )
@@ -158,24 +163,83 @@ def _swap_session(window, path: Path) -> bool:
     return True
 
 
-def _convert(window, title: str, run) -> None:
+class _ConvertJob(QThread):
+    """A conversion (services.encryption) in a worker thread: it opens its own SQLCipher connections."""
+
+    progressed = Signal(int, int, str)  # files done, files in all, what now
+    done = Signal(object)  # the Conversion
+    failed = Signal(str)
+
+    def __init__(self, path: Path, work) -> None:  # noqa: ANN001 - work(path, progress) -> Conversion
+        super().__init__()
+        self.path, self.work = path, work
+
+    def run(self) -> None:  # noqa: D102 - QThread API, runs in the worker thread
+        try:
+            conv = self.work(self.path, lambda d, t, what: self.progressed.emit(d, t, what))
+        except Exception as e:  # noqa: BLE001 - StorageError and friends: nothing was changed; shown
+            self.failed.emit(str(e))
+            return
+        self.done.emit(conv)
+
+
+class _Conversion(QObject):
+    """The window's side of a running conversion: a window-modal progress dialog (no Cancel: the
+    database and its backups are converted one file at a time, each swap atomic, and stopping half-way
+    would leave backups under two passphrases), then the session reopened and the outcome shown."""
+
+    def __init__(self, window, title: str, path: Path, work) -> None:  # noqa: ANN001
+        super().__init__(window)
+        self.window, self.title, self.path = window, title, path
+        self.bar = QProgressDialog(f"{title}: {path.name}", "", 0, 0, window)
+        self.bar.setObjectName("crypto-progress")
+        self.bar.setWindowTitle(title)
+        self.bar.setCancelButton(None)
+        self.bar.setWindowModality(Qt.WindowModality.WindowModal)
+        self.bar.setMinimumDuration(0)
+        self.bar.setAutoClose(False)
+        self.bar.setAutoReset(False)
+        self.bar.setMinimumWidth(420)
+        self.job = _ConvertJob(path, work)
+        self.job.progressed.connect(self.progressed)
+        self.job.done.connect(self.finished)
+        self.job.failed.connect(self.failed)
+
+    def start(self) -> None:
+        self.window.converting = self  # the scheduled backup and the idle lock wait: no session now
+        self.bar.show()
+        QApplication.instance().aboutToQuit.connect(self.job.wait)  # never quit under a running swap
+        self.job.start()
+
+    def progressed(self, done: int, total: int, what: str) -> None:
+        self.bar.setMaximum(total)
+        self.bar.setValue(done)
+        self.bar.setLabelText(f"{self.title}: {what} ({done} of {total} files done)")
+
+    def finished(self, conv) -> None:  # noqa: ANN001 - services.encryption.Conversion
+        self._end()
+        extra = "\n".join(conv.lines())
+        plain.message(self.window, self.title, f"Done: {self.path.name}" + (f"\n{extra}" if extra else ""),
+                      QMessageBox.Icon.Information).exec()
+
+    def failed(self, error: str) -> None:
+        self._end()
+        plain.message(self.window, self.title, error).exec()
+
+    def _end(self) -> None:
+        self.job.wait()
+        self.bar.close()
+        self.window.converting = None
+        _swap_session(self.window, self.path)
+
+
+def _convert(window, title: str, run) -> _Conversion:
+    """Close the session and run `run(path, progress)` off the UI thread; reopen when it ends."""
     path = window.session.path
     window.session.close()
-    QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-    try:
-        conv = run(path)
-        error = None
-    except Exception as e:  # noqa: BLE001 - StorageError and friends: nothing was changed
-        conv, error = None, str(e)
-    finally:
-        QGuiApplication.restoreOverrideCursor()
-    _swap_session(window, path)
-    if error:
-        plain.message(window, title, error).exec()
-    else:
-        extra = "\n".join(conv.lines())
-        plain.message(window, title, f"Done: {path.name}" + (f"\n{extra}" if extra else ""),
-                      QMessageBox.Icon.Information).exec()
+    conv = _Conversion(window, title, path, run)
+    conv.start()
+    return conv
 
 
 def encrypt_action(window) -> None:
@@ -191,7 +255,7 @@ def encrypt_action(window) -> None:
     _cur, new = dlg.values()
     dlg.new.clear()
     dlg.again.clear()
-    _convert(window, "Encrypt database", lambda p: encryption.encrypt_database(p, new))
+    _convert(window, "Encrypt database", lambda p, progress: encryption.encrypt_database(p, new, progress=progress))
 
 
 def change_passphrase_action(window) -> None:
@@ -206,7 +270,7 @@ def change_passphrase_action(window) -> None:
     old, new = dlg.values()
     for f in (dlg.current, dlg.new, dlg.again):
         f.clear()
-    _convert(window, "Change passphrase", lambda p: encryption.change_passphrase(p, old, new))
+    _convert(window, "Change passphrase", lambda p, progress: encryption.change_passphrase(p, old, new, progress=progress))
 
 
 # --- idle lock ----------------------------------------------------------------------------------
@@ -233,7 +297,8 @@ class IdleLock(QObject):
         return False
 
     def check(self) -> None:
-        if (not self.locked and self.minutes > 0 and self.window.isVisible() and self.window.session.encrypted
+        if (not self.locked and self.minutes > 0 and self.window.isVisible()
+                and getattr(self.window, "converting", None) is None and self.window.session.encrypted
                 and time.monotonic() - self.last_input >= self.minutes * 60):
             self.lock()
 

@@ -61,6 +61,8 @@ class Safety(QObject):
         """A scheduled backup when one is due; None when not due or it failed (said in the status bar)."""
         if not self.window.isVisible():  # closed (its session is closed too) or hidden by the idle lock
             return None
+        if getattr(self.window, "converting", None) is not None:  # being encrypted: no session meanwhile
+            return None
         session = self.window.session
         hours = _num(self.window.settings.get("backup/interval_hours"), 24)
         if not backups.due(session.path, hours):
