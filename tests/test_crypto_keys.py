@@ -199,3 +199,14 @@ def test_the_idle_lock_forgets_the_database_and_its_backups(tmp_path):
     assert crypto.cached_key(p) is None and crypto.cached_key(b) is None
     assert crypto.remembered_keys() == ["another one"]  # another database's stays
     assert keys.derived_count() == 1
+
+
+def test_encrypted_connections_get_a_page_cache_big_enough_to_decrypt_each_page_once(tmp_path):
+    p = tmp_path / "e.db"
+    close_database(create_database(p, sample=True, key=PW))
+    s = Session.open(p, key=PW)
+    w = s.connect_worker()
+    for db in (s.db, w):
+        assert db.execute("PRAGMA cache_size").fetchone()[0] == -keys.CACHE_SIZE_KIB
+    w.conn.close()
+    s.close()

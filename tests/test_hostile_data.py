@@ -210,6 +210,7 @@ REVIEWED = {
     ('rekey.py', 'before.user_version'),
     ('rekey.py', '_export_target_key(partial, new)'),  # '' or keys.raw_key_literal: hex digits only
     ('keys.py', 'value'),  # PRAGMA key takes no parameter: keys.raw_key_literal, hex digits only
+    ('keys.py', 'CACHE_SIZE_KIB'),  # an int constant
     ('dossier_queries.py', "_kept('e')"),
     ('dossier_queries.py', "_kept('f')"),
     ('dossier_queries.py', "_kept('i')"),

@@ -96,6 +96,7 @@ def try_key(path: str | Path, key: str, *, readonly: bool = False) -> Any:
     except BaseException:
         conn.close()
         raise
+    keys.use_big_cache(conn)
     keys.remember(p, keys.check_passphrase(key))
     reset_failure()  # an earlier wrong attempt is not this command's outcome
     return conn
@@ -136,5 +137,6 @@ def create_encrypted(path: str | Path, key: str) -> Any:
     p = Path(path)
     pw = keys.check_passphrase(key)
     conn = keys.raw_connect(p, pw)
+    keys.use_big_cache(conn)
     keys.remember(p, pw)
     return conn

@@ -32,6 +32,11 @@ from dossier.storage.crypto.errors import InvalidPassphrase, PassphraseNeeded, _
 from dossier.storage.crypto.library import teach_sqlite_utils
 
 KDF_HASH, KDF_ITER, KEY_BYTES, SALT_BYTES = "sha512", 256_000, 32, 16  # SQLCipher 4 defaults
+# SQLCipher decrypts (and checks the HMAC of) a page each time it enters SQLite's page cache; a plain
+# database re-reads evicted pages from the OS cache almost for free.  With SQLite's default 2 MiB cache
+# a timeline pan over a 50 MB database decrypted the same pages again and again (3.3x slower than
+# plain at 100,000 events); a 64 MiB cache (allocated only as pages are read) makes it as fast.
+CACHE_SIZE_KIB = 65536
 
 KeyProvider = Callable[[Path, str | None], str | None]
 _provider: KeyProvider | None = None
@@ -173,6 +178,11 @@ def _require() -> Any:
         raise _fail(PassphraseNeeded("encrypted databases need SQLCipher (the sqlcipher3 package), "
                                      "which is not installed"))
     return sqlcipher
+
+
+def use_big_cache(conn: Any) -> None:
+    """The app's encrypted connections (after the key proved right): see CACHE_SIZE_KIB."""
+    conn.execute(f"PRAGMA cache_size = -{CACHE_SIZE_KIB}")
 
 
 def raw_connect(path: str | Path, key: str | None, *, readonly: bool = False) -> Any:
