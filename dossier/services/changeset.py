@@ -77,6 +77,7 @@ class ImportReport:
     applied: bool = False
     already_imported: list[str] = field(default_factory=list)
     rows: int = 0
+    replanned: bool = False  # another connection wrote between plan and apply: the change set was recomputed
 
     def count(self, op: str) -> int:
         return self.counts.get(op, 0)
@@ -170,8 +171,10 @@ _REF_TABLE = {"sources": "source", "people": "person", "organizations": "organiz
 class ChangePass:
     def __init__(self, db: sqlite_utils.Database, opts: Options, report: ImportReport, *,
                  batch: int | None = None, progress: Progress | None = None, matcher: Any = None,
-                 progress_span: tuple[int, int] = (0, 1000)):
+                 progress_span: tuple[int, int] = (0, 1000), stage: Any = None):
         self.db = db
+        self.stage = stage  # plan pass: where the writes are kept for the apply (services.staging.Stage)
+        self.row_warnings: list[Problem] = []  # the rows' own warnings (capped)
         self.opts = opts
         self.report = report
         self.batch = batch
@@ -324,6 +327,11 @@ class ChangePass:
                 return
         existing = bulk.get_many(self.db, k, [lookup_key(r) for r in good])
         adds: list[dict[str, Any]] = []
+        others: list[tuple[str, dict[str, Any], Any]] = []
+        if len(self.row_warnings) < 1000:
+            for row in rows:
+                if row.warnings:
+                    self.row_warnings.extend(row.warnings)
         for row in good:
             ex = existing.get(lookup_key(row))
             change = Change("added", k, row.key(), row.file, row.line)
@@ -346,6 +354,11 @@ class ChangePass:
                         change.op = "conflict"
             self._keep(change)
             if self.batch is None:
+                if self.stage is not None and change.op in ("added", "changed", "deleted"):
+                    if change.op == "added":
+                        adds.append(row.values)
+                    else:
+                        others.append((change.op, row.values, ex))
                 continue
             if change.op == "added":
                 adds.append(row.values)
@@ -353,5 +366,8 @@ class ChangePass:
                 records.upsert(self.db, k, row.values, ex, self.batch)
             elif change.op == "deleted":
                 records.delete(self.db, k, ex)
+        if self.stage is not None and self.batch is None and (adds or others):
+            if not self.report.errors:  # a rejected import is never applied: stop keeping its writes
+                self.stage.put(k, adds, others)
         if adds and self.inserter is not None:
             self.inserter.insert(k, adds, self.batch)

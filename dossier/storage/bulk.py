@@ -81,6 +81,25 @@ def existing_ids(db: sqlite_utils.Database, table: str, ids: set[str]) -> set[st
     return found
 
 
+def _prepared(row: dict[str, Any], v: dict[str, Any], kind_name: str) -> tuple:
+    srcs = tuple(dict.fromkeys(v["source"])) if kind_name != "sources" and v.get("source") else ()
+    alias = None
+    if "aliases" in v or (kind_name == "people" and v.get("native_name")):
+        alias = (v["id"], [tuple(a) for a in v.get("aliases") or []], v.get("native_name"))
+    return tuple(row), tuple(row.values()), srcs, v.get("quote") or "", alias
+
+
+def prepare(kind_name: str, values_list: list[dict[str, Any]], db: sqlite_utils.Database | None = None
+            ) -> list[tuple]:
+    """New records as plain tuples of table values, ready for `Inserter.write` (no database access;
+    not for postings, whose position row is written while they are prepared):
+    (columns, values, sources, quote, (entity, aliases, native name) or None) per record."""
+    if kind_name == "postings":
+        raise ValueError("postings are prepared by Inserter.insert (they write their position)")
+    kind = KINDS[kind_name]
+    return [_prepared(_table_values(kind, v, db), v, kind_name) for v in values_list]
+
+
 class Inserter:
     """Inserts new records of one import with rids assigned here (max+1 onwards, we are the only
     writer inside the transaction), so that citations, aliases and the search index are written with
@@ -100,41 +119,50 @@ class Inserter:
     def insert(self, kind_name: str, values_list: list[dict[str, Any]], batch_id: int) -> None:
         if not values_list:
             return
-        kind = KINDS[kind_name]
-        table = kind.table
+        if kind_name == "postings":  # a posting's position row is written while its values are prepared
+            prepared = [self._prepare_posting(v) for v in values_list]
+            self.write(kind_name, prepared, batch_id)
+        else:
+            self.write(kind_name, prepare(kind_name, values_list, self.db), batch_id)
+
+    def _prepare_posting(self, v: dict[str, Any]) -> tuple:
+        row = _table_values(KINDS["postings"], v, self.db)
+        row["position"] = records._ensure_position(self.db, v["position"], v.get("organization") or None,
+                                                   v.get("country") or None)
+        return _prepared(row, v, "postings")
+
+    def write(self, kind_name: str, prepared: list[tuple], batch_id: int) -> None:
+        """Insert records made by `prepare`: rids, batch, citations, aliases and the search index."""
+        if not prepared:
+            return
+        table = KINDS[kind_name].table
         conn = self.db.conn
-        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         cites: list[tuple] = []
         alias_sets: list[tuple[str, list, str | None]] = []
-        rids: list[int] = []
-        for v in values_list:
-            row = _table_values(kind, v, self.db)
-            if kind_name == "postings":
-                row["position"] = records._ensure_position(self.db, v["position"], v.get("organization") or None,
-                                                           v.get("country") or None)
-            row["batch_id"] = batch_id
-            rid = self._rid(table)
-            row["rid"] = rid
-            rids.append(rid)
-            cols = tuple(row)
-            groups.setdefault(cols, []).append([row[c] for c in cols])
-            if kind_name != "sources" and v.get("source"):
-                q = v.get("quote") or ""
-                cites.extend((table, rid, s, q, i) for i, s in enumerate(dict.fromkeys(v["source"])))
-            if "aliases" in v or (kind_name == "people" and v.get("native_name")):
-                alias_sets.append((v["id"], v.get("aliases") or [], v.get("native_name")))
+        lo = self._rid(table)
+        rid = lo - 1
+        for cols, vals, srcs, quote, alias in prepared:
+            rid += 1
+            groups.setdefault(cols, []).append((rid, batch_id, *vals))
+            if srcs:
+                cites.extend((table, rid, s, quote, i) for i, s in enumerate(srcs))
+            if alias is not None:
+                alias_sets.append(alias)
+        hi = rid
+        self.next_rid[table] = hi + 1
         for cols, rows in groups.items():
-            conn.executemany(f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
-                             f"VALUES ({', '.join('?' * len(cols))})", rows)
+            names = ("rid", "batch_id", *cols)
+            conn.executemany(f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in names)}) "
+                             f"VALUES ({', '.join('?' * len(names))})", rows)
         for ent, aliases, native in alias_sets:
             records._set_aliases(self.db, ent, [tuple(a) for a in aliases], native)
         if cites:
             conn.executemany("INSERT INTO citation(fact_table, fact_rid, source, quote, seq) VALUES (?, ?, ?, ?, ?)",
                              cites)
         if table in _FTS:
-            lo, hi = min(rids), max(rids)
-            for rid in range(lo, hi + 1, 1) if hi - lo < 64 else ():
-                records.reindex(self.db, table, rid)
+            for r in range(lo, hi + 1) if hi - lo < 64 else ():
+                records.reindex(self.db, table, r)
             if hi - lo >= 64:
                 self._fts_range(table, lo, hi)
 
