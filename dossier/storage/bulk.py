@@ -151,10 +151,10 @@ class Inserter:
                 alias_sets.append(alias)
         hi = rid
         self.next_rid[table] = hi + 1
-        for cols, rows in groups.items():
-            names = ("rid", "batch_id", *cols)
-            conn.executemany(f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in names)}) "
-                             f"VALUES ({', '.join('?' * len(names))})", rows)
+        for group_cols, rows in groups.items():
+            cols = ("rid", "batch_id", *group_cols)  # the kind's own column names (recognise() checked the header)
+            conn.executemany(f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
+                             f"VALUES ({', '.join('?' * len(cols))})", rows)
         for ent, aliases, native in alias_sets:
             records._set_aliases(self.db, ent, [tuple(a) for a in aliases], native)
         if cites:
