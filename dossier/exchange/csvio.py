@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -179,11 +180,7 @@ def read_csv(path: str | Path, *, encoding: str | None = None, max_problems: int
     delim = _detect_delimiter(first_line)
     csv.field_size_limit(MAX_FIELD)
 
-    def lines() -> Iterator[str]:
-        yield first_line
-        yield from it
-
-    reader = csv.reader(lines(), delimiter=delim, quotechar='"', doublequote=True, strict=True,
+    reader = csv.reader(itertools.chain((first_line,), it), delimiter=delim, quotechar='"', doublequote=True, strict=True,
                         skipinitialspace=False)
     try:
         header = next(reader)
@@ -222,7 +219,7 @@ def read_csv(path: str | Path, *, encoding: str | None = None, max_problems: int
                     reader = csv.reader(it, delimiter=delim, quotechar='"', doublequote=True, strict=True)
                     continue
                 # a record's first physical line: the reader has consumed up to src.line
-                if not cells or all(c.strip() == "" for c in cells):
+                if not cells or (not cells[0].strip() and not "".join(cells).strip()):
                     continue  # blank line (or only delimiters)
                 if src.line != start:  # the record spans lines: its first line, counted from its last
                     start = src.line - sum(c.count("\n") + c.count("\r") - c.count("\r\n") for c in cells)

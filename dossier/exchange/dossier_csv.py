@@ -392,7 +392,22 @@ def _rows(p: Path, kind: Kind, info: CsvFile, records: Iterator[tuple[int, list[
     w: list[str] = []
     dated = "start" in info.header and "end" in info.header
     for line, cells in records:
-        values: dict[str, Any] = {}
+        try:  # the common case: every cell converts, without warnings
+            values = {cname: conv(raw, w) for (cname, conv), raw in zip(plan, cells, strict=True)}
+            if not w:
+                deleted = bool(values.pop("deleted", False))
+                if dated and not deleted:
+                    sp = span_problem(values)  # the same rule as the editing forms
+                    if sp:
+                        problems.append(Problem(name, line, sp[0], sp[1]))
+                        continue
+                yield Row(kind, name, line, values, deleted, [])
+                continue
+            w.clear()
+        except (CellError, text.TextError, dates.DateError):
+            w.clear()
+        # again cell by cell, to report each problem and warning with its column
+        values = {}
         warns: list[Problem] = []
         bad = False
         for (cname, conv), raw in zip(plan, cells, strict=True):
