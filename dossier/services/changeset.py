@@ -192,6 +192,7 @@ class ChangePass:
         self.seen: dict[str, dict[object, int]] = {}
         self.pending: list[tuple[str, str, Problem]] = []  # (kind, id, problem if still unknown at the end)
         self.batches = journal.batch_sources(db)
+        self.merges = redirects.any_merges(db)  # no redirect to follow in a database that never merged
         self.inserter = bulk.Inserter(db) if batch is not None else None
         self.kept = {op: 0 for op in report.counts}
         self.found: dict[str, set[str]] = {"entity": set(), **{k: set() for k in _REF_TABLE}}  # exist in the db
@@ -304,7 +305,8 @@ class ChangePass:
 
     def _chunk(self, kind: Kind, rows: list[Row]) -> None:
         k = kind.name
-        redirects.follow(self.db, rows, self.report.warnings)  # merged ids land on their survivor (issue 8)
+        if self.merges:
+            redirects.follow(self.db, rows, self.report.warnings)  # merged ids land on their survivor (issue 8)
         if self.matcher is not None:
             self.matcher.resolve(rows, self.report)
         for row in rows:

@@ -30,6 +30,10 @@ def _columns(row: Row) -> list[str]:
     return [c for c in cand if c in v]
 
 
+def any_merges(db: sqlite_utils.Database) -> bool:
+    return st.has_merges(db)
+
+
 def follow(db: sqlite_utils.Database, rows: list[Row], warnings: list[Problem] | None = None) -> int:
     """Rewrite merged ids in `rows` (in place) to their survivors; returns how many cells changed."""
     wanted: list[str] = []

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
+from dossier.domain import dates
 from dossier.domain.kinds import KINDS
 from dossier.storage import records
 from dossier.storage.records import _FTS, _SELECT, _finish, _q, _table_values, source_key
@@ -82,11 +83,62 @@ def existing_ids(db: sqlite_utils.Database, table: str, ids: set[str]) -> set[st
 
 
 def _prepared(row: dict[str, Any], v: dict[str, Any], kind_name: str) -> tuple:
-    srcs = tuple(dict.fromkeys(v["source"])) if kind_name != "sources" and v.get("source") else ()
+    return tuple(row), tuple(row.values()), *_extras(v, kind_name)
+
+
+def _extras(v: dict[str, Any], kind_name: str) -> tuple[tuple[str, ...], str, tuple | None]:
+    srcs: tuple[str, ...] = ()
+    if kind_name != "sources":
+        s = v.get("source")
+        if s:
+            srcs = (s[0],) if len(s) == 1 else tuple(dict.fromkeys(s))
     alias = None
     if "aliases" in v or (kind_name == "people" and v.get("native_name")):
         alias = (v["id"], [tuple(a) for a in v.get("aliases") or []], v.get("native_name"))
-    return tuple(row), tuple(row.values()), srcs, v.get("quote") or "", alias
+    return srcs, v.get("quote") or "", alias
+
+
+_SKIP = frozenset(("source", "quote", "aliases", "rid"))
+_SPECIAL = {"trade", "figures", "rates", "postings"}  # value/rate columns and positions: records._table_values
+
+
+def _recipe(kind_name: str, cols: tuple[str, ...]) -> list[tuple[str, int]] | None:
+    """How `records._table_values` turns values with these columns into table values, as steps
+    (column, 0 plain / 1 text defaulting to '' / 2 date / 3 participant), or None for the kinds
+    whose columns need more (trade, figures, rates, postings)."""
+    if kind_name in _SPECIAL:
+        return None
+    steps = []
+    for c in cols:
+        if c in _SKIP:
+            continue
+        if c in records._DATE_COLS and not (kind_name == "sources" and c != "published"):
+            steps.append((c, 2))
+        elif kind_name == "participants" and c == "participant":
+            steps.append((c, 3))
+        else:
+            steps.append((c, 1 if c in records._TEXT_DEFAULTS else 0))
+    return steps
+
+
+def _fast_values(steps: list[tuple[str, int]], v: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for c, how in steps:
+        x = v[c]
+        if how == 2:
+            if x is None or x == "":
+                out += ("", None, None)
+            elif x == dates.ONGOING:
+                out += (dates.ONGOING, None, None)
+            else:
+                if isinstance(x, str):
+                    x = dates.parse_date(x)
+                out += (x.text, x.earliest, x.latest)
+        elif how == 1 and x is None:
+            out.append("")
+        else:
+            out.append(x)
+    return out
 
 
 def prepare(kind_name: str, values_list: list[dict[str, Any]], db: sqlite_utils.Database | None = None
@@ -97,7 +149,23 @@ def prepare(kind_name: str, values_list: list[dict[str, Any]], db: sqlite_utils.
     if kind_name == "postings":
         raise ValueError("postings are prepared by Inserter.insert (they write their position)")
     kind = KINDS[kind_name]
-    return [_prepared(_table_values(kind, v, db), v, kind_name) for v in values_list]
+    out: list[tuple] = []
+    plans: dict[tuple[str, ...], tuple[tuple[str, ...], list[tuple[str, int]]] | None] = {}
+    for v in values_list:
+        key = tuple(v)
+        plan = plans.get(key, False)
+        if plan is False:
+            first = _table_values(kind, v, db)
+            steps = _recipe(kind_name, key)
+            # the recipe must give what _table_values gives (checked on each column set's first row)
+            plan = (tuple(first), steps) if steps is not None and _fast_values(steps, v) == list(first.values()) \
+                else None
+            plans[key] = plan
+        if plan is None:
+            out.append(_prepared(_table_values(kind, v, db), v, kind_name))
+        else:
+            out.append((plan[0], tuple(_fast_values(plan[1], v)), *_extras(v, kind_name)))
+    return out
 
 
 class Inserter:
