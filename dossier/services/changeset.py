@@ -2,9 +2,10 @@
 
 One pass over the files (`ChangePass.run`) validates references, detects repeated rows, looks the
 existing records up a chunk at a time, classifies every row (added, changed with old -> new per field,
-unchanged, deleted, missing, conflict) and, when given a batch, writes the chunk.  The same pass runs
-twice: first without a batch (the plan the user reviews; nothing is written, so a rejected import
-leaves the database byte-for-byte unchanged), then inside the batch's transaction.
+unchanged, deleted, missing, conflict) and, when given a batch, writes the chunk.  The import runs it
+once without a batch (the plan the user reviews; nothing is written, so a rejected import leaves the
+database byte-for-byte unchanged) and hands the writes to a `staging.Stage`, replayed inside the
+batch's transaction; with a batch (editing, or an import whose plan went stale) it writes as it goes.
 
 Memory stays bounded for big files: counts are exact, but only the first `DETAIL_CAP` changes of each
 kind keep their details (the review shows them and says how many more there are).  The ids a later row
