@@ -36,6 +36,7 @@ from dossier.services import staging
 from dossier.storage import batches, journal, records
 from dossier.storage.connection import atomic
 
+
 def _now() -> str:
     return _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
 
