@@ -16,6 +16,7 @@ BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 EDGE_MARKS = "\u200e\u200f\u061c"
 INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\s]+")
+_BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -25,13 +26,15 @@ class TextError(ValueError):
 
 def clean(value: str) -> tuple[str, list[str]]:
     """Return (clean text, warnings) or raise TextError.  Never drops visible characters."""
-    warnings: list[str] = []
     m = _CONTROL.search(value)
     if m:
         raise TextError(f"control character U+{ord(m.group()):04X}")
-    for ch in value:
-        if ch in BIDI_CONTROLS:
-            raise TextError(f"bidi control U+{ord(ch):04X} (it can make text display differently from what it is)")
+    if value.isascii():  # the common case: no bidi controls, edge marks or invisibles, and NFC already
+        return value.strip(" \t"), []
+    warnings: list[str] = []
+    m = _BIDI.search(value)
+    if m:
+        raise TextError(f"bidi control U+{ord(m.group()):04X} (it can make text display differently from what it is)")
     stripped = value.strip(EDGE_MARKS + " \t")
     if stripped != value.strip(" \t"):
         warnings.append("stripped direction marks (U+200E/U+200F) at the edges")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -101,6 +102,7 @@ class _Lines:
         self.encoding = codec
         self.raw.seek(skip)
         self.line = 0  # physical lines handed out so far
+        self.nul = False  # a NUL was decoded somewhere (rows are only checked for it then)
 
     def close(self) -> None:
         self.raw.close()
@@ -124,6 +126,8 @@ class _Lines:
                                            f"not {self.encoding.upper()}: {what}{hint}")]) from None
             if self.encoding.startswith("utf-8"):
                 nl_bytes += chunk.count(b"\n")
+            if "\x00" in text:
+                self.nul = True
             data = pending + text
             parts = _EOL.split(data)
             ends = _EOL.findall(data)
@@ -176,11 +180,7 @@ def read_csv(path: str | Path, *, encoding: str | None = None, max_problems: int
     delim = _detect_delimiter(first_line)
     csv.field_size_limit(MAX_FIELD)
 
-    def lines() -> Iterator[str]:
-        yield first_line
-        yield from it
-
-    reader = csv.reader(lines(), delimiter=delim, quotechar='"', doublequote=True, strict=True,
+    reader = csv.reader(itertools.chain((first_line,), it), delimiter=delim, quotechar='"', doublequote=True, strict=True,
                         skipinitialspace=False)
     try:
         header = next(reader)
@@ -219,10 +219,11 @@ def read_csv(path: str | Path, *, encoding: str | None = None, max_problems: int
                     reader = csv.reader(it, delimiter=delim, quotechar='"', doublequote=True, strict=True)
                     continue
                 # a record's first physical line: the reader has consumed up to src.line
-                if not cells or all(c.strip() == "" for c in cells):
+                if not cells or (not cells[0].strip() and not "".join(cells).strip()):
                     continue  # blank line (or only delimiters)
-                start = src.line - sum(c.count("\n") + c.count("\r") - c.count("\r\n") for c in cells)
-                if any("\x00" in c for c in cells):
+                if src.line != start:  # the record spans lines: its first line, counted from its last
+                    start = src.line - sum(c.count("\n") + c.count("\r") - c.count("\r\n") for c in cells)
+                if src.nul and any("\x00" in c for c in cells):
                     col = next(i for i, c in enumerate(cells) if "\x00" in c)
                     info.problems.append(Problem(name, start, _col(header, col), "control character U+0000 (NUL)"))
                     continue

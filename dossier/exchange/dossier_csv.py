@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -293,31 +293,139 @@ def stream_file(path: str | Path, opts: Options = Options()) -> StreamedFile:
     return StreamedFile(p, kind, info, _rows(p, kind, info, records, opts, problems), problems)
 
 
+def _converter(col: Column, opts: Options) -> Callable[[str, list[str]], Any]:
+    """`_convert` for one column, specialised once per file for the common types (the import's hot
+    loop); every other type, and every unusual cell, goes through `_convert` itself."""
+    t = col.type
+
+    def general(raw: str, w: list[str]) -> Any:
+        return _convert(col, raw, opts, w)
+
+    if t in ("text", "name"):
+        must = t == "name"
+
+        def text_cell(raw: str, w: list[str]) -> Any:
+            v = raw
+            if v[:1] == "'":
+                v = unneutralise(v)
+            if "\r" in v:
+                v = v.replace("\r\n", "\n").replace("\r", "\n")
+            v, ww = text.clean(v)
+            if ww:
+                w.extend(ww)
+            if must and not v:
+                raise CellError("must not be empty")
+            return v
+        return text_cell
+    if t in ("date", "end"):
+        cache: dict[str, Any] = {}
+        end = t == "end"
+
+        def date_cell(raw: str, w: list[str]) -> Any:
+            v = raw.strip()
+            d = cache.get(v)
+            if d is not None:
+                return d
+            if not v or "/" in v or (end and v == dates.ONGOING):
+                return general(raw, w)
+            try:
+                d = dates.parse_date(v)
+            except dates.DateError as e:
+                raise CellError(str(e)) from None
+            if len(cache) > 100_000:
+                cache.clear()
+            cache[v] = d
+            return d
+        return date_cell
+    if t == "country":
+        known: dict[str, str] = {}
+
+        def country_cell(raw: str, w: list[str]) -> Any:
+            c = known.get(raw)
+            if c is None:
+                c = general(raw, w)
+                if c is not None and len(known) < 10_000:
+                    known[raw] = c
+            return c
+        return country_cell
+    if t == "id":
+        def id_cell(raw: str, w: list[str]) -> Any:
+            v = raw.strip()
+            if v[:1] != "'":
+                v = text.clean(v)[0]
+                if v and len(v) <= 200 and _ID.match(v):
+                    return v
+            return general(raw, w)
+        return id_cell
+    if t == "refs:source":
+        def sources_cell(raw: str, w: list[str]) -> Any:
+            v = raw.strip()
+            if "|" in v:
+                return [s.strip() for s in v.split("|") if s.strip()]
+            return [v] if v else []
+        return sources_cell
+    if t == "enum":
+        choices = col.choices
+
+        def enum_cell(raw: str, w: list[str]) -> Any:
+            v = raw.strip().lower()
+            if v and v in choices:
+                return v
+            return general(raw, w)
+        return enum_cell
+    if t.startswith("ref:"):
+        def ref_cell(raw: str, w: list[str]) -> Any:
+            v = raw.strip()
+            if v and v[0] != "'":
+                return v
+            return general(raw, w)
+        return ref_cell
+    return general
+
+
 def _rows(p: Path, kind: Kind, info: CsvFile, records: Iterator[tuple[int, list[str]]], opts: Options,
           problems: list[Problem]) -> Iterator[Row]:
     cols = [kind.column(h) if h in kind.column_names else next(c for c in extra_columns(kind) if c.name == h)
             for h in info.header]
+    plan = [(c.name, _converter(c, opts)) for c in cols]
     name = str(p)
+    w: list[str] = []
+    dated = "start" in info.header and "end" in info.header
     for line, cells in records:
-        values: dict[str, Any] = {}
+        try:  # the common case: every cell converts, without warnings
+            values = {cname: conv(raw, w) for (cname, conv), raw in zip(plan, cells, strict=True)}
+            if not w:
+                deleted = bool(values.pop("deleted", False))
+                if dated and not deleted:
+                    sp = span_problem(values)  # the same rule as the editing forms
+                    if sp:
+                        problems.append(Problem(name, line, sp[0], sp[1]))
+                        continue
+                yield Row(kind, name, line, values, deleted, [])
+                continue
+            w.clear()
+        except (CellError, text.TextError, dates.DateError):
+            w.clear()
+        # again cell by cell, to report each problem and warning with its column
+        values = {}
         warns: list[Problem] = []
         bad = False
-        for col, raw in zip(cols, cells, strict=True):
-            w: list[str] = []
+        for (cname, conv), raw in zip(plan, cells, strict=True):
             try:
-                values[col.name] = _convert(col, raw, opts, w)
+                values[cname] = conv(raw, w)
             except (CellError, text.TextError, dates.DateError) as e:
-                problems.append(Problem(name, line, col.name, str(e)))
+                problems.append(Problem(name, line, cname, str(e)))
                 bad = True
             if w:
-                warns.extend(Problem(name, line, col.name, m, "warning") for m in w)
+                warns.extend(Problem(name, line, cname, m, "warning") for m in w)
+                w.clear()
         if bad:
             if sum(1 for q in problems if q.severity == "error") >= opts.max_problems:
                 records.close()
                 return
             continue
         deleted = bool(values.pop("deleted", False))
-        if not deleted:
+        if dated and not deleted:
             sp = span_problem(values)  # the same rule as the editing forms
             if sp:
                 problems.append(Problem(name, line, sp[0], sp[1]))

@@ -2,9 +2,10 @@
 
 One pass over the files (`ChangePass.run`) validates references, detects repeated rows, looks the
 existing records up a chunk at a time, classifies every row (added, changed with old -> new per field,
-unchanged, deleted, missing, conflict) and, when given a batch, writes the chunk.  The same pass runs
-twice: first without a batch (the plan the user reviews; nothing is written, so a rejected import
-leaves the database byte-for-byte unchanged), then inside the batch's transaction.
+unchanged, deleted, missing, conflict) and, when given a batch, writes the chunk.  The import runs it
+once without a batch (the plan the user reviews; nothing is written, so a rejected import leaves the
+database byte-for-byte unchanged) and hands the writes to a `staging.Stage`, replayed inside the
+batch's transaction; with a batch (editing, or an import whose plan went stale) it writes as it goes.
 
 Memory stays bounded for big files: counts are exact, but only the first `DETAIL_CAP` changes of each
 kind keep their details (the review shows them and says how many more there are).  The ids a later row
@@ -77,6 +78,7 @@ class ImportReport:
     applied: bool = False
     already_imported: list[str] = field(default_factory=list)
     rows: int = 0
+    replanned: bool = False  # another connection wrote between plan and apply: the change set was recomputed
 
     def count(self, op: str) -> int:
         return self.counts.get(op, 0)
@@ -163,6 +165,10 @@ def lookup_key(row: Row) -> tuple:
     return (v["id"],)
 
 
+_REF_SPEC: dict[str, tuple[tuple[str, str, str], ...]] = {
+    k: tuple((c, _TYPES[k][c], "sources" if _TYPES[k][c] == "refs:source" else
+              ("entity" if _TYPES[k][c] == "ref:entity" else _TYPES[k][c][4:])) for c in cols)
+    for k, cols in _REF_COLS.items()}
 _SINGULAR = {"sources": "source", "people": "person", "organizations": "organisation", "events": "event"}
 _REF_TABLE = {"sources": "source", "people": "person", "organizations": "organization", "events": "event"}
 
@@ -170,8 +176,10 @@ _REF_TABLE = {"sources": "source", "people": "person", "organizations": "organiz
 class ChangePass:
     def __init__(self, db: sqlite_utils.Database, opts: Options, report: ImportReport, *,
                  batch: int | None = None, progress: Progress | None = None, matcher: Any = None,
-                 progress_span: tuple[int, int] = (0, 1000)):
+                 progress_span: tuple[int, int] = (0, 1000), stage: Any = None):
         self.db = db
+        self.stage = stage  # plan pass: where the writes are kept for the apply (services.staging.Stage)
+        self.row_warnings: list[Problem] = []  # the rows' own warnings (capped)
         self.opts = opts
         self.report = report
         self.batch = batch
@@ -185,61 +193,72 @@ class ChangePass:
         self.seen: dict[str, dict[object, int]] = {}
         self.pending: list[tuple[str, str, Problem]] = []  # (kind, id, problem if still unknown at the end)
         self.batches = journal.batch_sources(db)
+        self.merges = redirects.any_merges(db)  # no redirect to follow in a database that never merged
         self.inserter = bulk.Inserter(db) if batch is not None else None
         self.kept = {op: 0 for op in report.counts}
+        self.found: dict[str, set[str]] = {"entity": set(), **{k: set() for k in _REF_TABLE}}  # exist in the db
 
     # --- references ---------------------------------------------------------------------------
     def _check_refs(self, rows: list[Row]) -> list[list[Problem]]:
-        wanted: dict[str, set[str]] = {"entity": set(), **{k: set() for k in _REF_TABLE}}
-        for row in rows:
-            for col, t, val in self._refs(row):
-                for v in (val if t == "refs:source" else [val]):
-                    target = "sources" if t == "refs:source" else ("entity" if t == "ref:entity" else t[4:])
+        spec = _REF_SPEC[rows[0].kind.name] if rows else ()
+        if not spec:
+            return [[] for _ in rows]
+        new, gone, found = self.new, self.gone, self.found
+        newp, newo = new["people"], new["organizations"]
+        wanted: dict[str, set[str]] = {}
+        some_gone = any(gone.values())
+        out: list[list[Problem]] = []
+        check: list[int] = []  # rows with a reference not yet known to exist (or anything deleted)
+        for i, row in enumerate(rows):
+            out.append([])
+            if row.deleted:
+                continue
+            v = row.values
+            unsure = some_gone
+            for col, t, target in spec:
+                val = v.get(col)
+                if val is None or val == "" or val == []:
+                    continue
+                for x in (val if t == "refs:source" else (val,)):
                     if target == "entity":
-                        if v not in self.new["people"] and v not in self.new["organizations"]:
-                            wanted["entity"].add(v)
-                    elif v not in self.new[target]:
-                        wanted[target].add(v)
-        found = {k: bulk.existing_ids(self.db, "entity" if k == "entity" else _REF_TABLE[k], ids)
-                 for k, ids in wanted.items() if ids}
-        out = []
-        for row in rows:
-            probs = []
-            for col, t, val in self._refs(row):
-                for v in (val if t == "refs:source" else [val]):
-                    if t == "refs:source":
-                        ok = v not in self.gone["sources"] and (v in self.new["sources"] or v in found.get("sources", ()))
-                        msg = f"unknown source {v!r} (not in the database nor in a sources file of this import)"
-                        target = "sources"
-                    elif t == "ref:entity":
-                        gone = v in self.gone["people"] or v in self.gone["organizations"]
-                        ok = not gone and (v in self.new["people"] or v in self.new["organizations"]
-                                           or v in found.get("entity", ()))
-                        msg = f"unknown person, organisation or country {v!r}"
-                        target = "entity"
+                        if x in newp or x in newo or x in found["entity"]:
+                            continue
+                    elif x in new[target] or x in found[target]:
+                        continue
+                    wanted.setdefault(target, set()).add(x)
+                    unsure = True
+            if unsure:
+                check.append(i)
+        for target, ids in wanted.items():  # ids found once stay found: records leave only through `gone`
+            found[target] |= bulk.existing_ids(self.db, "entity" if target == "entity" else _REF_TABLE[target], ids)
+        for i in check:
+            row = rows[i]
+            probs = out[i]
+            v = row.values
+            for col, t, target in spec:
+                val = v.get(col)
+                if val is None or val == "" or val == []:
+                    continue
+                for x in (val if t == "refs:source" else (val,)):
+                    if target == "entity":
+                        ok = (x not in gone["people"] and x not in gone["organizations"]
+                              and (x in newp or x in newo or x in found["entity"]))
                     else:
-                        target = t[4:]
-                        ok = v not in self.gone[target] and (v in self.new[target] or v in found.get(target, ()))
-                        msg = f"unknown {_SINGULAR[target]} {v!r}"
-                    if not ok:
-                        p = Problem(row.file, row.line, col, msg)
-                        if target == row.kind.name:  # may be defined further down the same file
-                            self.pending.append((target, v, p))
-                        else:
-                            probs.append(p)
-            out.append(probs)
+                        ok = x not in gone[target] and (x in new[target] or x in found[target])
+                    if ok:
+                        continue
+                    if target == "sources":
+                        msg = f"unknown source {x!r} (not in the database nor in a sources file of this import)"
+                    elif target == "entity":
+                        msg = f"unknown person, organisation or country {x!r}"
+                    else:
+                        msg = f"unknown {_SINGULAR[target]} {x!r}"
+                    p = Problem(row.file, row.line, col, msg)
+                    if target == row.kind.name:  # may be defined further down the same file
+                        self.pending.append((target, x, p))
+                    else:
+                        probs.append(p)
         return out
-
-    @staticmethod
-    def _refs(row: Row) -> Iterator[tuple[str, str, Any]]:
-        if row.deleted:
-            return
-        types = _TYPES[row.kind.name]
-        v = row.values
-        for col in _REF_COLS[row.kind.name]:
-            val = v.get(col)
-            if val not in (None, "", []):
-                yield col, types[col], val
 
     # --- conflicts ----------------------------------------------------------------------------
     def _conflict(self, writer: int | None, file: str) -> str:
@@ -285,17 +304,10 @@ class ChangePass:
     def _too_many(self) -> bool:
         return len(self.report.errors) >= self.opts.max_problems
 
-    def _keep(self, change: Change) -> None:
-        self.report.counts[change.op] = self.report.counts.get(change.op, 0) + 1
-        n = self.kept.get(change.op, 0)
-        cap = DETAIL_CAP if change.op != "unchanged" else 500
-        if n < cap:
-            self.report.changes.append(change)
-            self.kept[change.op] = n + 1
-
     def _chunk(self, kind: Kind, rows: list[Row]) -> None:
         k = kind.name
-        redirects.follow(self.db, rows, self.report.warnings)  # merged ids land on their survivor (issue 8)
+        if self.merges:
+            redirects.follow(self.db, rows, self.report.warnings)  # merged ids land on their survivor (issue 8)
         if self.matcher is not None:
             self.matcher.resolve(rows, self.report)
         for row in rows:
@@ -303,10 +315,11 @@ class ChangePass:
                 (self.gone if row.deleted else self.new)[k].add(row.values["id"])
         ref_probs = self._check_refs(rows)
         good: list[Row] = []
+        keys: list[tuple] = []
+        seen = self.seen.setdefault(k, {})
         for row, probs in zip(rows, ref_probs, strict=True):
             lk = lookup_key(row)
             key = lk[0] if len(lk) == 1 else hash(lk)
-            seen = self.seen.setdefault(k, {})
             first = seen.get(key)
             if first is not None:
                 probs.append(Problem(row.file, row.line, row.kind.key[0],
@@ -317,41 +330,60 @@ class ChangePass:
                 self.report.errors.extend(probs)
             else:
                 good.append(row)
+                keys.append(lk)
         self.report.rows += len(rows)
         if self.report.errors and self.batch is None:
             # keep validating (all problems at once), but no need to compare with the database
             if self._too_many():
                 return
-        existing = bulk.get_many(self.db, k, [lookup_key(r) for r in good])
+        existing = bulk.get_many(self.db, k, keys)
         adds: list[dict[str, Any]] = []
-        for row in good:
-            ex = existing.get(lookup_key(row))
-            change = Change("added", k, row.key(), row.file, row.line)
+        others: list[tuple[str, dict[str, Any], Any]] = []
+        if len(self.row_warnings) < 1000:
+            for row in rows:
+                if row.warnings:
+                    self.row_warnings.extend(row.warnings)
+        counts, kept, staging = self.report.counts, self.kept, self.stage is not None and self.batch is None
+        for row, lk in zip(good, keys, strict=True):
+            ex = existing.get(lk) if existing else None
+            fields: dict[str, tuple[str, str]] = {}
             if row.deleted:
-                change.op = "deleted" if ex else "missing"
+                op = "deleted" if ex else "missing"
             elif ex is not None:
                 for col, val in row.values.items():
                     new = canon(kind, col, val)
                     old = canon(kind, col, _existing_typed(kind, col, ex.get(col)))
                     if new != old:
-                        change.fields[col] = (old, new)
-                change.op = "changed" if change.fields else "unchanged"
-            elif self.kept.get("added", 0) < DETAIL_CAP:  # details only for the changes that are kept
-                change.fields = {c: ("", canon(kind, c, v)) for c, v in row.values.items() if v not in (None, "", [])}
-            if change.op in ("changed", "deleted"):
+                        fields[col] = (old, new)
+                op = "changed" if fields else "unchanged"
+            else:
+                op = "added"
+                if kept["added"] < DETAIL_CAP:  # details only for the changes that are kept
+                    fields = {c: ("", canon(kind, c, v)) for c, v in row.values.items() if v not in (None, "", [])}
+            intended = reason = ""
+            if op == "changed" or op == "deleted":
                 why = self._conflict(ex.get("batch_id"), row.file)
                 if why:
-                    change.intended, change.reason = change.op, why
+                    intended, reason = op, why
                     if not self.opts.overwrite_conflicts:
-                        change.op = "conflict"
-            self._keep(change)
-            if self.batch is None:
-                continue
-            if change.op == "added":
+                        op = "conflict"
+            counts[op] = counts.get(op, 0) + 1
+            n = kept.get(op, 0)
+            if n < (DETAIL_CAP if op != "unchanged" else 500):
+                self.report.changes.append(Change(op, k, row.key(), row.file, row.line, fields, reason, intended))
+                kept[op] = n + 1
+            if op == "added":
                 adds.append(row.values)
-            elif change.op == "changed":
-                records.upsert(self.db, k, row.values, ex, self.batch)
-            elif change.op == "deleted":
-                records.delete(self.db, k, ex)
+            elif op == "changed" or op == "deleted":
+                if staging:
+                    others.append((op, row.values, ex))
+                elif self.batch is not None:
+                    if op == "changed":
+                        records.upsert(self.db, k, row.values, ex, self.batch)
+                    else:
+                        records.delete(self.db, k, ex)
+        if staging and (adds or others):
+            if not self.report.errors:  # a rejected import is never applied: stop keeping its writes
+                self.stage.put(k, adds, others)
         if adds and self.inserter is not None:
             self.inserter.insert(k, adds, self.batch)

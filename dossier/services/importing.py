@@ -4,8 +4,10 @@ recorded as an import batch with a change journal (RELIABILITY.md rule 1; undo i
 Nothing is written unless every file of the import is valid: the plan is computed with reads only, so
 a rejected import leaves the database byte-for-byte unchanged.  Several files (a sources file plus the
 files citing it) are one change set.  A verified backup is taken before anything is applied.
-Files are streamed: small imports keep their parsed rows between the plan and the apply; big ones are
-read twice instead of held in memory.
+Files are streamed and read once: the plan pass keeps its validated writes in a compact in-memory
+`staging.Stage`, which the apply replays inside the transaction.  Should another connection commit
+between the plan and the apply (`PRAGMA data_version` moved), the plan is stale: the files are then
+read again and the change set recomputed inside the transaction.
 """
 
 from __future__ import annotations
@@ -30,10 +32,9 @@ from dossier.services.changeset import (
     Progress,
     canon,
 )
-from dossier.storage import journal, records
+from dossier.services import staging
+from dossier.storage import batches, journal, records
 from dossier.storage.connection import atomic
-
-CACHE_ROWS = 200_000  # below this many rows the plan's parsed rows are reused for the apply
 
 
 def _now() -> str:
@@ -53,32 +54,6 @@ def _db_path(db: sqlite_utils.Database) -> Path | None:
         if name == "main" and file:
             return Path(file)
     return None
-
-
-class _Cached:
-    """Rows of the plan pass kept for the apply pass (small imports only)."""
-
-    def __init__(self, limit: int):
-        self.limit = limit
-        self.rows: dict[int, list] = {}
-        self.n = 0
-        self.overflow = False
-
-    def wrap(self, i: int, sf: StreamedFile) -> StreamedFile:
-        store = self.rows.setdefault(i, [])
-
-        def gen():
-            for r in sf.rows:
-                if not self.overflow:
-                    self.n += 1
-                    if self.n > self.limit:
-                        self.overflow = True
-                        self.rows.clear()
-                    else:
-                        store.append(r)
-                yield r
-
-        return StreamedFile(sf.path, sf.kind, sf.info, gen(), sf.problems, sf.fmt)
 
 
 def _open_all(files: list[Path], opts: Options) -> list[StreamedFile]:
@@ -105,16 +80,16 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
     if progress:
         progress(0, 1000, "reading")
     streams = _open_all(files, opts)
-    cache = _Cached(CACHE_ROWS)
-    wrapped = [cache.wrap(i, sf) for i, sf in enumerate(streams)]
     matcher = _matcher(db, opts)  # one instance for both passes: what was reviewed is what is written
+    stage = None if dry_run else staging.Stage()
+    version = batches.data_version(db)
     plan = ChangePass(db, opts, report, progress=progress, matcher=matcher,
-                      progress_span=(0, 500 if not dry_run else 1000))
-    plan.run(wrapped, total)
+                      progress_span=(0, 500 if not dry_run else 1000), stage=stage)
+    plan.run(streams, total)
     for sf in streams:
         report.errors.extend(p for p in sf.problems if p.severity == "error")
         report.warnings.extend(p for p in sf.problems if p.severity != "error")
-    _collect_row_warnings(report, cache)
+    report.warnings.extend(plan.row_warnings)
     report.errors.sort(key=lambda p: (files.index(Path(p.file)) if Path(p.file) in files else 0, p.line))
     report.errors = report.errors[: opts.max_problems]
     for fi, sf_kind in zip(file_info, _kinds_by_file(files, streams), strict=True):
@@ -123,6 +98,7 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
             report.already_imported.append(fi["name"])
     if report.errors or dry_run or not report.writes:
         return report  # rejected, a dry run, or nothing to change: no batch, nothing written
+    assert stage is not None
     if progress:
         progress(500, 1000, "backing up")
     path = _db_path(db)
@@ -131,23 +107,26 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
 
         backup_before(db, path, "before-import")
     counts = dict(report.counts)
-    applied = ImportReport(file_info)
-    if cache.overflow:
-        streams2 = _open_all(files, opts)
-    else:
-        streams2 = [StreamedFile(sf.path, sf.kind, sf.info, iter(cache.rows.get(i, [])), [], sf.fmt)
-                    for i, sf in enumerate(streams)]
     now = _now()
     from dossier.services.recovery import import_guard  # crash journal keyed by SHA-256 (issue 7)
 
     with import_guard(db, file_info, backup=backup), atomic(db):
         batch = records.new_batch(db, batch_kind, now, json.dumps(file_info, ensure_ascii=False), note)
         journal.begin(db, batch, now)
-        apply = ChangePass(db, opts, applied, batch=batch, progress=progress, matcher=matcher,
-                           progress_span=(500, 1000))
-        apply.run(streams2, total)
-        if applied.errors:  # pragma: no cover - the plan pass saw the same rows
-            raise RuntimeError("the import changed between validation and applying: " + str(applied.errors[0]))
+        if batches.data_version(db) == version:
+            report.replanned = False
+            staging.apply(db, stage, batch, _apply_progress(progress))
+        else:  # another connection wrote since the plan: recompute the change set inside the transaction
+            report.replanned = True
+            applied = ImportReport(file_info)
+            apply = ChangePass(db, opts, applied, batch=batch, progress=progress, matcher=matcher,
+                               progress_span=(500, 1000))
+            apply.run(_open_all(files, opts), total)
+            if applied.errors:
+                raise RuntimeError("the database changed while the import was reviewed, and the import no "
+                                   "longer applies: " + str(applied.errors[0]))
+            counts = dict(applied.counts)
+            report.counts, report.changes = applied.counts, applied.changes  # what was written
         journal.end(db)
         if progress:
             progress(1000, 1000, "committing")
@@ -158,21 +137,18 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
     return report
 
 
+def _apply_progress(progress: Progress | None):
+    if progress is None:
+        return None
+    return lambda done, n: progress(500 + 500 * done // max(n, 1), 1000, f"writing {done:,} of {n:,} chunks")
+
+
 def _kinds_by_file(files: list[Path], streams: list[StreamedFile]) -> list[str | None]:
     out = []
     for f in files:
         ks = [s.kind.name for s in streams if s.path == f and s.kind is not None]
         out.append(",".join(dict.fromkeys(ks)) or None)
     return out
-
-
-def _collect_row_warnings(report: ImportReport, cache: _Cached) -> None:
-    for rows in cache.rows.values():
-        for r in rows:
-            if r.warnings:
-                report.warnings.extend(r.warnings)
-            if len(report.warnings) > 1000:
-                return
 
 
 def undo_batch(db: sqlite_utils.Database, batch_id: int, *, backup: bool = True) -> dict[str, int]:

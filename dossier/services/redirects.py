@@ -16,11 +16,22 @@ _ENTITY_KINDS = ("people", "organizations")
 _REF_TYPES = ("ref:people", "ref:organizations", "ref:entity")
 
 
+_CANDIDATES: dict[str, tuple[str, ...]] = {}
+
+
 def _columns(row: Row) -> list[str]:
-    cols = [c.name for c in row.kind.columns if c.type in _REF_TYPES and c.name in row.values]
-    if row.kind.name in _ENTITY_KINDS and "id" in row.values:
-        cols.append("id")
-    return cols
+    cand = _CANDIDATES.get(row.kind.name)
+    if cand is None:
+        cand = tuple(c.name for c in row.kind.columns if c.type in _REF_TYPES)
+        if row.kind.name in _ENTITY_KINDS:
+            cand += ("id",)
+        _CANDIDATES[row.kind.name] = cand
+    v = row.values
+    return [c for c in cand if c in v]
+
+
+def any_merges(db: sqlite_utils.Database) -> bool:
+    return st.has_merges(db)
 
 
 def follow(db: sqlite_utils.Database, rows: list[Row], warnings: list[Problem] | None = None) -> int:

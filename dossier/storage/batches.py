@@ -25,6 +25,11 @@ def batches_after(db: sqlite_utils.Database, batch_id: int) -> list[dict[str, An
     return out
 
 
+def data_version(db: sqlite_utils.Database) -> int:
+    """Changes when another connection commits to the database (SQLite's PRAGMA data_version)."""
+    return int(db.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 def has_user_data(db: sqlite_utils.Database) -> bool:
     """Anything to lose?  Data arrives through batches (imports, edits, the sample)."""
     return db.conn.execute("SELECT 1 FROM import_batch LIMIT 1").fetchone() is not None

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlite_utils
 
+from dossier.domain import dates
 from dossier.domain.kinds import KINDS
 from dossier.storage import records
 from dossier.storage.records import _FTS, _SELECT, _finish, _q, _table_values, source_key
@@ -81,6 +82,92 @@ def existing_ids(db: sqlite_utils.Database, table: str, ids: set[str]) -> set[st
     return found
 
 
+def _prepared(row: dict[str, Any], v: dict[str, Any], kind_name: str) -> tuple:
+    return tuple(row), tuple(row.values()), *_extras(v, kind_name)
+
+
+def _extras(v: dict[str, Any], kind_name: str) -> tuple[tuple[str, ...], str, tuple | None]:
+    srcs: tuple[str, ...] = ()
+    if kind_name != "sources":
+        s = v.get("source")
+        if s:
+            srcs = (s[0],) if len(s) == 1 else tuple(dict.fromkeys(s))
+    alias = None
+    if "aliases" in v or (kind_name == "people" and v.get("native_name")):
+        alias = (v["id"], [tuple(a) for a in v.get("aliases") or []], v.get("native_name"))
+    return srcs, v.get("quote") or "", alias
+
+
+_SKIP = frozenset(("source", "quote", "aliases", "rid"))
+_SPECIAL = {"trade", "figures", "rates", "postings"}  # value/rate columns and positions: records._table_values
+
+
+def _recipe(kind_name: str, cols: tuple[str, ...]) -> list[tuple[str, int]] | None:
+    """How `records._table_values` turns values with these columns into table values, as steps
+    (column, 0 plain / 1 text defaulting to '' / 2 date / 3 participant), or None for the kinds
+    whose columns need more (trade, figures, rates, postings)."""
+    if kind_name in _SPECIAL:
+        return None
+    steps = []
+    for c in cols:
+        if c in _SKIP:
+            continue
+        if c in records._DATE_COLS and not (kind_name == "sources" and c != "published"):
+            steps.append((c, 2))
+        elif kind_name == "participants" and c == "participant":
+            steps.append((c, 3))
+        else:
+            steps.append((c, 1 if c in records._TEXT_DEFAULTS else 0))
+    return steps
+
+
+def _fast_values(steps: list[tuple[str, int]], v: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for c, how in steps:
+        x = v[c]
+        if how == 2:
+            if x is None or x == "":
+                out += ("", None, None)
+            elif x == dates.ONGOING:
+                out += (dates.ONGOING, None, None)
+            else:
+                if isinstance(x, str):
+                    x = dates.parse_date(x)
+                out += (x.text, x.earliest, x.latest)
+        elif how == 1 and x is None:
+            out.append("")
+        else:
+            out.append(x)
+    return out
+
+
+def prepare(kind_name: str, values_list: list[dict[str, Any]], db: sqlite_utils.Database | None = None
+            ) -> list[tuple]:
+    """New records as plain tuples of table values, ready for `Inserter.write` (no database access;
+    not for postings, whose position row is written while they are prepared):
+    (columns, values, sources, quote, (entity, aliases, native name) or None) per record."""
+    if kind_name == "postings":
+        raise ValueError("postings are prepared by Inserter.insert (they write their position)")
+    kind = KINDS[kind_name]
+    out: list[tuple] = []
+    plans: dict[tuple[str, ...], tuple[tuple[str, ...], list[tuple[str, int]]] | None] = {}
+    for v in values_list:
+        key = tuple(v)
+        plan = plans.get(key, False)
+        if plan is False:
+            first = _table_values(kind, v, db)
+            steps = _recipe(kind_name, key)
+            # the recipe must give what _table_values gives (checked on each column set's first row)
+            plan = (tuple(first), steps) if steps is not None and _fast_values(steps, v) == list(first.values()) \
+                else None
+            plans[key] = plan
+        if plan is None:
+            out.append(_prepared(_table_values(kind, v, db), v, kind_name))
+        else:
+            out.append((plan[0], tuple(_fast_values(plan[1], v)), *_extras(v, kind_name)))
+    return out
+
+
 class Inserter:
     """Inserts new records of one import with rids assigned here (max+1 onwards, we are the only
     writer inside the transaction), so that citations, aliases and the search index are written with
@@ -100,30 +187,40 @@ class Inserter:
     def insert(self, kind_name: str, values_list: list[dict[str, Any]], batch_id: int) -> None:
         if not values_list:
             return
-        kind = KINDS[kind_name]
-        table = kind.table
+        if kind_name == "postings":  # a posting's position row is written while its values are prepared
+            prepared = [self._prepare_posting(v) for v in values_list]
+            self.write(kind_name, prepared, batch_id)
+        else:
+            self.write(kind_name, prepare(kind_name, values_list, self.db), batch_id)
+
+    def _prepare_posting(self, v: dict[str, Any]) -> tuple:
+        row = _table_values(KINDS["postings"], v, self.db)
+        row["position"] = records._ensure_position(self.db, v["position"], v.get("organization") or None,
+                                                   v.get("country") or None)
+        return _prepared(row, v, "postings")
+
+    def write(self, kind_name: str, prepared: list[tuple], batch_id: int) -> None:
+        """Insert records made by `prepare`: rids, batch, citations, aliases and the search index."""
+        if not prepared:
+            return
+        table = KINDS[kind_name].table
         conn = self.db.conn
-        groups: dict[tuple[str, ...], list[list[Any]]] = {}
+        groups: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
         cites: list[tuple] = []
         alias_sets: list[tuple[str, list, str | None]] = []
-        rids: list[int] = []
-        for v in values_list:
-            row = _table_values(kind, v, self.db)
-            if kind_name == "postings":
-                row["position"] = records._ensure_position(self.db, v["position"], v.get("organization") or None,
-                                                           v.get("country") or None)
-            row["batch_id"] = batch_id
-            rid = self._rid(table)
-            row["rid"] = rid
-            rids.append(rid)
-            cols = tuple(row)
-            groups.setdefault(cols, []).append([row[c] for c in cols])
-            if kind_name != "sources" and v.get("source"):
-                q = v.get("quote") or ""
-                cites.extend((table, rid, s, q, i) for i, s in enumerate(dict.fromkeys(v["source"])))
-            if "aliases" in v or (kind_name == "people" and v.get("native_name")):
-                alias_sets.append((v["id"], v.get("aliases") or [], v.get("native_name")))
-        for cols, rows in groups.items():
+        lo = self._rid(table)
+        rid = lo - 1
+        for cols, vals, srcs, quote, alias in prepared:
+            rid += 1
+            groups.setdefault(cols, []).append((rid, batch_id, *vals))
+            if srcs:
+                cites.extend((table, rid, s, quote, i) for i, s in enumerate(srcs))
+            if alias is not None:
+                alias_sets.append(alias)
+        hi = rid
+        self.next_rid[table] = hi + 1
+        for group_cols, rows in groups.items():
+            cols = ("rid", "batch_id", *group_cols)  # the kind's own column names (recognise() checked the header)
             conn.executemany(f"INSERT INTO {table} ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
                              f"VALUES ({', '.join('?' * len(cols))})", rows)
         for ent, aliases, native in alias_sets:
@@ -132,9 +229,8 @@ class Inserter:
             conn.executemany("INSERT INTO citation(fact_table, fact_rid, source, quote, seq) VALUES (?, ?, ?, ?, ?)",
                              cites)
         if table in _FTS:
-            lo, hi = min(rids), max(rids)
-            for rid in range(lo, hi + 1, 1) if hi - lo < 64 else ():
-                records.reindex(self.db, table, rid)
+            for r in range(lo, hi + 1) if hi - lo < 64 else ():
+                records.reindex(self.db, table, r)
             if hi - lo >= 64:
                 self._fts_range(table, lo, hi)
 

@@ -63,6 +63,11 @@ def posting_of(db: sqlite_utils.Database, rid: int) -> str | None:
 
 # --- merged ids ------------------------------------------------------------------------------------
 
+def has_merges(db: sqlite_utils.Database) -> bool:
+    """Was anything ever merged (is there a redirect to follow)?"""
+    return db.conn.execute("SELECT 1 FROM merged_id LIMIT 1").fetchone() is not None
+
+
 def merged_targets(db: sqlite_utils.Database, ids: list[str]) -> dict[str, str]:
     """old id -> surviving id, for those of `ids` that were merged away."""
     out: dict[str, str] = {}

@@ -140,8 +140,12 @@ def undo(db: sqlite_utils.Database, batch_id: int, undone_at: str) -> dict[str, 
     later = conn.execute("SELECT id FROM import_batch WHERE id > ? AND undone_at IS NULL ORDER BY id",
                          (batch_id,)).fetchall()
     if later:
-        raise JournalError(f"batch {batch_id} was followed by batch {later[-1][0]}; undo the later batches first "
-                           "(newest first)")
+        ids = [r[0] for r in later]
+        shown = ", ".join(str(i) for i in ids[-5:][::-1]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+        raise JournalError(f"batch {batch_id} was followed by batch {ids[-1]}; undo the later batches first "
+                           f"(newest first: {shown}). An older batch cannot be undone on its own: its added "
+                           "rows are recorded as the rows above a rid, which include every later batch's rows, "
+                           "and later batches may have changed its records again")
     end(db)
     after: dict[str, int] = {}
     olds: dict[tuple[str, int], dict[str, Any]] = {}
