@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 MEASURES = ("exports", "imports", "total", "balance")
@@ -106,16 +108,50 @@ class TradeView:
     years: list[int]
     table: pd.DataFrame  # long: year, measure, reporter, perspective, basis, value, value_orig, currency_orig, ...
     growth: pd.DataFrame  # year, reporter, perspective, growth (percent), base_year, note
-    commodities: pd.DataFrame  # reporter, flow, year, commodity, label, value, value_orig, currency_orig, sources
-    named_goods: list[tuple[str, str, str]]  # (reporter, flow, commodity) named without a value
     quoted: list[QuotedPoint]
     events: list[EventMarker]
     conversions: dict[str, Conversion] = field(default_factory=dict)
     missing_rates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # () -> (commodities, named goods); run once, on first use (the chart does not need them)
+    goods_loader: Callable[[], tuple[pd.DataFrame, list[tuple[str, str, str]]]] | None = field(default=None, repr=False)
+    _goods: tuple[pd.DataFrame, list[tuple[str, str, str]]] | None = field(default=None, repr=False)
+    _arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _labels: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     def name(self, code: str) -> str:
         return self.names.get(code, code)
+
+    def _load_goods(self) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+        if self._goods is None:
+            self._goods = self.goods_loader() if self.goods_loader is not None else (pd.DataFrame(), [])
+        return self._goods
+
+    @property
+    def commodities(self) -> pd.DataFrame:
+        """reporter, partner, flow, year, commodity, label, value, value_orig, currency_orig, sources."""
+        return self._load_goods()[0]
+
+    @property
+    def named_goods(self) -> list[tuple[str, str, str]]:
+        """(reporter, flow, good) named without a value (or without an HS code)."""
+        return self._load_goods()[1]
+
+    def growth_arrays(self, reporter: str) -> tuple[np.ndarray, np.ndarray]:
+        """(years, growth in percent) of one reporter's total, NaN where it cannot be computed."""
+        key = ("growth", reporter)
+        if key not in self._arrays:
+            g = self.growth[self.growth["reporter"] == reporter]
+            self._arrays[key] = (g["year"].to_numpy(dtype=np.int64), g["growth"].to_numpy(dtype=float))
+        return self._arrays[key]
+
+    def arrays(self, measure: str, reporter: str) -> tuple[np.ndarray, np.ndarray]:
+        """(years, values) of one series as numpy arrays, NaN where not reported; computed once."""
+        key = (measure, reporter)
+        if key not in self._arrays:
+            s = self.series(measure, reporter)
+            self._arrays[key] = (s["year"].to_numpy(dtype=np.int64), s["value"].to_numpy(dtype=float))
+        return self._arrays[key]
 
     @property
     def title(self) -> str:
@@ -133,6 +169,12 @@ class TradeView:
         return t[(t["measure"] == measure) & (t["reporter"] == reporter)].sort_values("year")
 
     def series_label(self, measure: str, reporter: str) -> str:
+        key = (measure, reporter)
+        if key not in self._labels:
+            self._labels[key] = self._series_label(measure, reporter)
+        return self._labels[key]
+
+    def _series_label(self, measure: str, reporter: str) -> str:
         s = self.series(measure, reporter)
         bases = sorted({b for b in s["basis"] if b}) if len(s) else []
         basis = BASIS_LABELS.get(bases[0], bases[0]) if len(bases) == 1 else ("mixed bases" if bases else "")

@@ -73,16 +73,21 @@ class TradePanel(QWidget):
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self.view: TradeView | None = None
+        self._commodities_for: TradeView | None = None  # the view the commodity tab shows
         self._filling = False
         self._fill_pickers()
         for box in (self.a_box, self.b_box, self.currency_box, self.mode_box):
             box.currentIndexChanged.connect(self.refresh)
         self.chart.hovered.connect(self._hover)
+        self.tabs.currentChanged.connect(self._tab_changed)
         self.chart.year_clicked.connect(self._year_clicked)
         self.refresh()
 
     # --- pickers ---------------------------------------------------------------------------------
-    def _fill_pickers(self) -> None:
+    def _fill_pickers(self, keep_choice: bool = False) -> None:
+        """Country and currency lists; with `keep_choice` the chosen pair and currency stay when they
+        still exist, else the first pair with data and USD."""
+        keep, keep_cur = self.pair() if keep_choice else (None, None), self.currency_box.currentData() if keep_choice else None
         self._filling = True
         try:
             countries = self.service.countries()
@@ -94,10 +99,12 @@ class TradePanel(QWidget):
             self.currency_box.clear()
             for cur in self.service.currencies():
                 self.currency_box.addItem(cur, cur)
-            pair = self.service.default_pair()
+            pair = keep if all(keep) and self.a_box.findData(keep[0]) >= 0 and self.b_box.findData(keep[1]) >= 0 \
+                else self.service.default_pair()
             if pair:
                 self.set_pair(*pair, refresh=False)
-            i = self.currency_box.findData("USD")
+            i = self.currency_box.findData(keep_cur) if keep_cur else -1
+            i = i if i >= 0 else self.currency_box.findData("USD")
             if i >= 0:
                 self.currency_box.setCurrentIndex(i)
         finally:
@@ -136,13 +143,24 @@ class TradePanel(QWidget):
             self.chart.set_view(None)
             self.status.setText("Choose two different countries.")
             return
-        self.view = self.service.view(a, b, self.currency_box.currentData() or "USD")
+        # no data check per switch: on_database_changed checks when the window says data changed
+        self.view = self.service.view(a, b, self.currency_box.currentData() or "USD", check=False)
         self.chart.set_view(self.view, self.mode_box.currentData())
-        self._fill_commodities(self.view)
+        if self.tabs.currentWidget() is self.commodities:
+            self._fill_commodities(self.view)
         msg = "; ".join(self.view.missing_rates) if self.view.missing_rates else self.view.axis_label()
         self.status.setText(msg)
 
+    def _tab_changed(self) -> None:
+        if self.tabs.currentWidget() is self.commodities and self.view is not None:
+            self._fill_commodities(self.view)
+
     def _fill_commodities(self, v: TradeView) -> None:
+        """The commodity tab, filled when shown (a pair with 97 chapters has ~3,000 rows; the chart
+        does not need them, so a pair switch with the chart showing does not compute them)."""
+        if self._commodities_for is v:
+            return
+        self._commodities_for = v
         rows = [(str(r.year), v.name(r.reporter), r.flow, r.label,
                  fmt_money(r.value, v.currency) if r.value == r.value else f"no rate ({r.currency_orig})",
                  r.sources) for r in v.commodities.itertuples()]
@@ -190,8 +208,16 @@ class TradePanel(QWidget):
                 self.set_pair(a, rid)
 
     def on_database_changed(self) -> None:
-        self.service = TradeService(self.window_.session.db)
-        self._fill_pickers()
+        """Another database: a new service.  The same one changed (import, edit, undo): the service
+        drops only what changed (statistics when trade rows or rates changed; otherwise only the
+        quoted figures and events are re-read).  Pickers are refilled only for another database or
+        changed statistics (the country and currency lists come from them)."""
+        same = self.window_.session.db is self.service.db
+        if not same:
+            self.service = TradeService(self.window_.session.db)
+        changed = self.service.check()
+        if changed:
+            self._fill_pickers(keep_choice=same)
         self.refresh()
 
     # --- export ----------------------------------------------------------------------------------
