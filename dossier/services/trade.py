@@ -11,7 +11,7 @@ re-read when those change; the commodity breakdown is computed only when first u
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -134,14 +134,23 @@ def _conversion(db: sqlite_utils.Database, frm: str, to: str) -> Conversion | No
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(rows, columns=list(store.TRADE_COLUMNS))
-    if df.empty:
-        return df.astype({"year": "int64", "value_num": "float64"})
-    # One value per (reporter, partner, year, flow, commodity): the most recently written; others noted.
-    df = df.sort_values("rid")
-    keys = ["reporter", "partner", "year", "flow", "commodity"]
-    df["alternatives"] = df.groupby(keys, sort=False)["rid"].transform("size") - 1
-    return df.drop_duplicates(keys, keep="last")
+    """One value per (reporter, partner, year, flow, commodity): the most recently written (highest
+    rid); `alternatives` counts the others.  Done on the tuples (a pair has ~120 total rows; pandas'
+    sort + groupby + drop_duplicates cost ~2 ms on them)."""
+    if not rows:
+        return pd.DataFrame(columns=list(store.TRADE_COLUMNS)).astype({"year": "int64", "value_num": "float64"})
+    rows = sorted(rows, key=lambda r: r[0])  # rid
+    counts = Counter(r[1:6] for r in rows)  # TRADE_COLUMNS[1:6]: reporter, partner, year, flow, commodity
+    seen: set[tuple] = set()
+    kept = []
+    for r in reversed(rows):
+        if r[1:6] not in seen:
+            seen.add(r[1:6])
+            kept.append(r)
+    kept.reverse()
+    df = pd.DataFrame.from_records(kept, columns=list(store.TRADE_COLUMNS))
+    df["alternatives"] = [counts[r[1:6]] - 1 for r in kept]
+    return df.astype({"year": "int64", "value_num": "float64"})
 
 
 class _Stats:

@@ -118,6 +118,7 @@ class TradeView:
     _goods: tuple[pd.DataFrame, list[tuple[str, str, str]]] | None = field(default=None, repr=False)
     _arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _labels: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    _cols: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def name(self, code: str) -> str:
         return self.names.get(code, code)
@@ -137,20 +138,41 @@ class TradeView:
         """(reporter, flow, good) named without a value (or without an HS code)."""
         return self._load_goods()[1]
 
+    def _columns(self, which: str) -> dict[str, np.ndarray]:
+        """The table's (or growth's) columns as numpy arrays, once: per-series lookups on them cost
+        microseconds where a pandas filter costs about a millisecond (a redraw makes a dozen)."""
+        if which not in self._cols:
+            t = self.table if which == "table" else self.growth
+            self._cols[which] = {c: t[c].to_numpy() for c in t.columns}
+        return self._cols[which]
+
+    def _pick(self, which: str, mask: np.ndarray, col: str) -> tuple[np.ndarray, np.ndarray]:
+        c = self._columns(which)
+        if not mask.any():
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        years = c["year"][mask].astype(np.int64)
+        order = np.argsort(years, kind="stable")
+        return years[order], c[col][mask].astype(float)[order]
+
+    def _mask(self, measure: str, reporter: str) -> np.ndarray:
+        if not len(self.table):
+            return np.zeros(0, dtype=bool)
+        c = self._columns("table")
+        return (c["measure"] == measure) & (c["reporter"] == reporter)
+
     def growth_arrays(self, reporter: str) -> tuple[np.ndarray, np.ndarray]:
         """(years, growth in percent) of one reporter's total, NaN where it cannot be computed."""
         key = ("growth", reporter)
         if key not in self._arrays:
-            g = self.growth[self.growth["reporter"] == reporter]
-            self._arrays[key] = (g["year"].to_numpy(dtype=np.int64), g["growth"].to_numpy(dtype=float))
+            m = self._columns("growth")["reporter"] == reporter if len(self.growth) else np.zeros(0, dtype=bool)
+            self._arrays[key] = self._pick("growth", m, "growth")
         return self._arrays[key]
 
     def arrays(self, measure: str, reporter: str) -> tuple[np.ndarray, np.ndarray]:
         """(years, values) of one series as numpy arrays, NaN where not reported; computed once."""
         key = (measure, reporter)
         if key not in self._arrays:
-            s = self.series(measure, reporter)
-            self._arrays[key] = (s["year"].to_numpy(dtype=np.int64), s["value"].to_numpy(dtype=float))
+            self._arrays[key] = self._pick("table", self._mask(measure, reporter), "value")
         return self._arrays[key]
 
     @property
@@ -175,8 +197,8 @@ class TradeView:
         return self._labels[key]
 
     def _series_label(self, measure: str, reporter: str) -> str:
-        s = self.series(measure, reporter)
-        bases = sorted({b for b in s["basis"] if b}) if len(s) else []
+        m = self._mask(measure, reporter)
+        bases = sorted({b for b in self._columns("table")["basis"][m] if b}) if m.any() else []
         basis = BASIS_LABELS.get(bases[0], bases[0]) if len(bases) == 1 else ("mixed bases" if bases else "")
         who = self.name(reporter)
         if reporter == self.a:
