@@ -49,9 +49,9 @@ class TradeChart(QWidget):
         self.glw.setMinimumSize(200, 220)
         lay.addWidget(self.glw)
         self.title = self.glw.addLabel("", row=0, col=0, size="11pt", color="#222")
-        self.legend = pg.LegendItem(colCount=3, labelTextColor="#222", labelTextSize="8pt")
+        self.legend = pg.LegendItem(colCount=2, labelTextColor="#222", labelTextSize="8pt")
         self.glw.addItem(self.legend, row=1, col=0)
-        self.legend.setMaximumHeight(48)
+        self.legend.setMaximumHeight(66)  # up to three rows of two entries
         self.plot = self.glw.addPlot(row=2, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0),
                                                                "left": MoneyAxis("left")})
         self.plot.showGrid(x=False, y=True, alpha=0.25)
@@ -138,11 +138,16 @@ class TradeChart(QWidget):
         self.events.set_events(view.events)
         self._set_legend(legend)
         self._draw_notes(view)
-        if view.years and self.linked_to is None and self._x_years != (view.years[0], view.years[-1]):
-            self._x_years = (view.years[0], view.years[-1])
+        if view.years:
             x0, x1 = year_to_x(view.years[0]), year_to_x(view.years[-1] + 1)
-            pad = (x1 - x0) * 0.03
-            self.plot.setXRange(x0 - pad, x1 + pad, padding=0)
+            lo, hi = self.plot.vb.viewRange()[0]
+            # alone: fit the pair's years; on the timeline's axis: follow the timeline, unless it shows
+            # none of the pair's years (an empty chart is no use; the timeline then follows)
+            fit = self._x_years != (view.years[0], view.years[-1]) if self.linked_to is None else (hi < x0 or lo > x1)
+            if fit:
+                self._x_years = (view.years[0], view.years[-1])
+                pad = (x1 - x0) * 0.03
+                self.plot.setXRange(x0 - pad, x1 + pad, padding=0)
         self.plot.enableAutoRange(axis="y")
         if self.highlighted_year is not None:
             self.highlight_year(self.highlighted_year)
