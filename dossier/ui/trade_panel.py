@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -48,10 +49,14 @@ class TradePanel(QWidget):
         self.mode_box = QComboBox(self)
         for key, text in MODE_LABELS.items():
             self.mode_box.addItem(text, key)
-        for box in (self.a_box, self.b_box, self.currency_box, self.mode_box):
+        for box in (self.a_box, self.b_box, self.currency_box):
             # long country names must not force the window wider (the dock shrinks with the window)
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(4)
+        self.mode_box.setObjectName("trade-mode")
+        # the mode's few fixed labels are shown whole: the country pickers (stretch 2) give way instead
+        self.mode_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.mode_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         bar.addWidget(plain.label("Trade of", self))
         bar.addWidget(self.a_box, 2)
         bar.addWidget(plain.label("with", self))
