@@ -137,7 +137,12 @@ def test_unrelated_import_keeps_the_statistics_cache(window, qtbot, tmp_path):
     assert import_files(window.session.db, [tmp_path / "trade.csv"]).ok
     window.database_changed.emit()
     assert svc.stats_builds == stats + 1
-    assert (2016, "exports", "KHM") not in chart.gap_points
+    # 2016 is reported now; with no USD->MYR rate dated 2016 or earlier it is marked "no rate", not a gap
+    assert (2016, "exports", "KHM") not in chart.gap_points and (2016, "exports", "KHM") in chart.norate_points
+    assert any("no exchange rate dated by then" in item[1].text for item in chart.legend.items)
+    panel.set_currency("USD")
+    assert (2016, "exports", "KHM") not in chart.gap_points + chart.norate_points
+    assert 230e6 in list(chart.bars[("exports", "KHM")].opts["height"])
 
 
 def test_service_check_names_what_changed(sample_db, tmp_path):

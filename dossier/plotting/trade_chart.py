@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from dossier.domain.timeaxis import year_to_x
 from dossier.plotting.trade_events import EventMarkers
-from dossier.services.trade_model import MEASURE_LABELS, TradeView, fmt_short
+from dossier.services.trade_model import MEASURE_LABELS, TradeView, fmt_short, years_text
 
 MODES = {"total": ("total",), "flows": ("exports", "imports"), "balance": ("balance",)}
 MODE_LABELS = {"total": "Total trade", "flows": "Exports and imports", "balance": "Balance (exports − imports)"}
@@ -28,6 +28,14 @@ QUOTE_COLOUR = "#c8102e"
 class MoneyAxis(pg.AxisItem):
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
         return [fmt_short(v * scale) for v in values]
+
+
+def _small_font():  # noqa: ANN202
+    from PySide6.QtGui import QFont
+
+    f = QFont()
+    f.setPointSizeF(7.5)
+    return f
 
 
 def _esc(s: str) -> str:
@@ -56,6 +64,7 @@ class TradeChart(QWidget):
                                                                "left": MoneyAxis("left")})
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.plot.getAxis("left").label.setFont(_small_font())  # the label names the rates: room for it
         self.growth = self.glw.addPlot(row=3, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         self.growth.setXLink(self.plot)
         self.growth.setMaximumHeight(110)
@@ -86,6 +95,10 @@ class TradeChart(QWidget):
                                            brush=pg.mkBrush("#888"))
         self.plot.addItem(self.gap_item)
         self.gap_points: list[tuple[int, str, str]] = []  # (year, measure, reporter) drawn as gaps
+        self.norate_item = pg.ScatterPlotItem(symbol="t1", size=10, pen=pg.mkPen("#b35c00", width=1.5),
+                                              brush=pg.mkBrush(None))
+        self.plot.addItem(self.norate_item)
+        self.norate_points: list[tuple[int, str, str]] = []  # reported, no rate to convert: not drawn
         self.quoted_item = pg.ScatterPlotItem(symbol="star", size=20, pen=pg.mkPen("#7a0010", width=1.2),
                                               brush=pg.mkBrush(QUOTE_COLOUR))
         self.quoted_item.setZValue(100)  # above event lines and their labels
@@ -131,7 +144,7 @@ class TradeChart(QWidget):
             return
         self._set_text("title", _esc(f"{view.name(view.a)} – {view.name(view.b)}: {MODE_LABELS[self.mode]} "
                                      f"(as {view.name(view.a)}'s trade), {view.currency}"))
-        self._set_text("axis", _esc(self._axis_text(view)))
+        self._set_text("axis", self._axis_text(view))  # escaped line by line
         legend = self._draw_bars(view)
         legend += self._draw_quoted(view)
         self._draw_growth(view)
@@ -177,12 +190,22 @@ class TradeChart(QWidget):
 
     @staticmethod
     def _axis_text(view: TradeView) -> str:
+        """The display currency and the dated rate(s) used, one per line (rotated, the lines stack across
+        the axis's width); years without a rate named.  The notes below the chart and the hover give
+        each year's rate with its source."""
+        convs = [c for cs in view.conversions.values() for c in cs]
+        frm = "/".join(sorted({c.frm for c in convs}))
+        if len(convs) == 1:
+            lines = [f"{view.currency} at {convs[0].rate:.5g} per {frm}", f"rate of {convs[0].date}"]
+        elif 1 < len(convs) <= 3:
+            lines = [f"{view.currency} at dated rates per {frm}:"] + [f"{c.rate:.5g} of {c.date}" for c in convs]
+        elif convs:
+            lines = [f"{view.currency} at {len(convs)} dated rates", "(one per year, see notes)"]
+        else:
+            lines = [f"{view.currency} (as reported)" if not view.missing_rates else view.currency]
         if view.missing_rates:
-            return f"{view.currency} (no stored rate for " + ", ".join(m.split(':')[0] for m in view.missing_rates) + ")"
-        if view.conversions:
-            parts = [f"{c.rate:.5g} per {c.frm}, {c.date}" for c in view.conversions.values()]
-            return f"{view.currency} (at " + "; ".join(parts) + ")"
-        return f"{view.currency} (as reported)"
+            lines.append("no rate for " + ", ".join(m.split(":")[0] for m in view.missing_rates) + _missing_years(view))
+        return "<br>".join(_esc(line) for line in lines)
 
     def slots(self) -> list[tuple[str, str]]:
         v = self.view
@@ -203,6 +226,8 @@ class TradeChart(QWidget):
         self.bars, self.gap_points = {}, []
         legend: list[tuple[object, str]] = []
         gaps_x: list[np.ndarray] = []
+        norate_x: list[np.ndarray] = []
+        self.norate_points: list[tuple[int, str, str]] = []
         slots = self.slots()
         n = max(len(slots), 1)
         for i, item in enumerate(self._bar_pool):
@@ -226,13 +251,20 @@ class TradeChart(QWidget):
             self.bars[(measure, rep)] = item
             legend.append((item, _esc(view.series_label(measure, rep))))
             if not ok.all():
-                gaps_x.append(cx[~ok])
-                self.gap_points += [(int(y), measure, rep) for y in years[~ok]]
-        gx = np.concatenate(gaps_x) if gaps_x else np.zeros(0)
-        self.gap_item.setData(x=gx, y=np.zeros(len(gx)))
-        self.gap_item.setVisible(len(gx) > 0)
-        if len(gx):
-            legend.append((self.gap_item, "not reported (a gap, not zero)"))
+                # reported but not convertible (no rate dated that year or earlier) is not "not reported"
+                reported = ~np.isnan(view.arrays(measure, rep, "value_orig")[1])
+                gap, norate = ~ok & ~reported, ~ok & reported
+                gaps_x.append(cx[gap])
+                norate_x.append(cx[norate])
+                self.gap_points += [(int(y), measure, rep) for y in years[gap]]
+                self.norate_points += [(int(y), measure, rep) for y in years[norate]]
+        for item, xs, text in ((self.gap_item, gaps_x, "not reported (a gap, not zero)"),
+                               (self.norate_item, norate_x, "reported; no exchange rate dated by then")):
+            x = np.concatenate(xs) if xs else np.zeros(0)
+            item.setData(x=x, y=np.zeros(len(x)))
+            item.setVisible(len(x) > 0)
+            if len(x):
+                legend.append((item, text))
         return legend
 
     def _draw_quoted(self, view: TradeView | None) -> list[tuple[object, str]]:
@@ -257,14 +289,14 @@ class TradeChart(QWidget):
             self.growth_items.append(item)
 
     def _draw_notes(self, view: TradeView) -> None:
-        lines = list(view.notes) + [f"No stored exchange rate: {m}" for m in view.missing_rates]
-        for c in view.conversions.values():
-            lines.append(f"Converted at a stored rate: {c.describe()}")
+        lines = list(view.notes) + list(view.missing_rates)  # each names the currencies and years
+        for line in view.rates_used():
+            lines.append(f"Converted at a stored rate: {line}")
         gaps = sorted({(m, r) for _y, m, r in self.gap_points})
         if gaps and not view.notes:
             for m, r in gaps:
                 yrs = sorted(y for y, mm, rr in self.gap_points if (mm, rr) == (m, r))
-                lines.append(f"Not reported: {MEASURE_LABELS[m].lower()} by {view.name(r)} in {_years(yrs)} "
+                lines.append(f"Not reported: {MEASURE_LABELS[m].lower()} by {view.name(r)} in {years_text(yrs)} "
                              "(gaps, not zero)")
         lines.append("Solid bars: as reported by " + view.name(view.a) + "; light dashed bars: mirror figures "
                      "reported by " + view.name(view.b) + ". Never added together.")
@@ -329,14 +361,8 @@ def _mid_x(year: int) -> float:
     return year_to_x(year) + (year_to_x(year + 1) - year_to_x(year)) / 2
 
 
-def _years(ys: list[int]) -> str:
-    out, start, prev = [], None, None
-    for y in ys + [None]:
-        if start is None:
-            start = prev = y
-        elif y == prev + 1:
-            prev = y
-        else:
-            out.append(str(start) if start == prev else f"{start}–{prev}")
-            start = prev = y
-    return ", ".join(out)
+def _missing_years(view: TradeView) -> str:
+    """' in 2015–2018': the years with values that could not be converted (no rate dated then or earlier)."""
+    t = view.table
+    years = sorted({int(y) for y in t.loc[t["value"].isna() & t["value_orig"].notna(), "year"]})
+    return f" in {years_text(years)}" if years else ""

@@ -11,6 +11,7 @@ re-read when those change; the commodity breakdown is computed only when first u
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from dossier.services.trade_model import (
     QuotedPoint,
     Source,
     TradeView,
+    years_text,
 )
 from dossier.storage import trade as store
 
@@ -123,14 +125,16 @@ def _sources(db: sqlite_utils.Database, cites: list[dict]) -> tuple[Source, ...]
     return tuple(out)
 
 
-def _conversion(db: sqlite_utils.Database, frm: str, to: str) -> Conversion | None:
-    rs = store.rates(db, frm, to)
-    if not rs:
-        return None
-    r = rs[0]  # the newest stored rate (by its latest possible day)
-    inverted = r["base"] != frm
-    rate = 1.0 / r["rate_num"] if inverted else r["rate_num"]
-    return Conversion(frm, to, rate, r["rate"], r["date"], r["id"], inverted, _sources(db, r["citations"]))
+def _stored_rates(db: sqlite_utils.Database, frm: str, to: str) -> list[tuple[int, int, Conversion]]:
+    """Every stored rate between the two currencies (either direction) as (earliest day, latest day,
+    conversion frm -> to), newest first (by latest possible day)."""
+    out = []
+    for r in store.rates(db, frm, to):
+        inverted = r["base"] != frm
+        rate = 1.0 / r["rate_num"] if inverted else r["rate_num"]
+        out.append((r["date_lo"], r["date_hi"],
+                    Conversion(frm, to, rate, r["rate"], r["date"], r["id"], inverted, _sources(db, r["citations"]))))
+    return out
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
@@ -168,7 +172,7 @@ class _Stats:
         """The commodity breakdown (~3,000 rows for a pair with 97 chapters): only when first asked for."""
         if self._goods is None:
             g = _frame(store.pair_trade(self.db, self.a, self.b, "goods")) if self.span else _frame([])
-            self._goods = _commodities(g, self.rates.factors(set(g["currency"].unique()) if not g.empty else set()))
+            self._goods = _commodities(g, self.rates)
         return self._goods
 
 
@@ -183,9 +187,6 @@ def build_view(db: sqlite_utils.Database, a: str, b: str, currency: str, stats: 
                           e["end_hi"] if e["end_hi"] is not None else e["start_hi"])
               for e in store.events_between(db, a, b)]
     notes: list[str] = []
-    cur_in = set(df["currency"].unique()) if not df.empty else set()
-    cur_in |= {f["unit"] for f in figs if f["unit"] != "percent"}
-    factors = rates.factors(cur_in)
 
     # --- years: statistics, quoted figures, events ---------------------------------------------
     yrs: set[int] = set(range(span[0], span[1] + 1)) if span else set()
@@ -194,14 +195,16 @@ def build_view(db: sqlite_utils.Database, a: str, b: str, currency: str, stats: 
         yrs |= set(e.years)
     years = list(range(min(yrs), max(yrs) + 1)) if yrs else []
 
-    table = _measures(df, a, b, years, factors, names)
+    table = _measures(df, a, b, years, rates, names)
     growth = _growth(table, a, b, years)
-    quoted = _quoted(db, figs, a, b, currency, factors, rates.conversions)
-    # Name only the conversions (and missing rates) the view actually needed.
-    used = set(df["currency"].unique()) if not df.empty else set()
-    used |= {q.original_unit for q in quoted if q.original_unit not in ("percent", currency)}
-    conversions = {c: v for c, v in rates.conversions.items() if c in used}
-    missing = [m for c, m in rates.missing.items() if c in used]
+    quoted = _quoted(db, figs, a, b, currency, rates)
+    # Name only the rates (and missing rates) the view actually needed: per currency and year.
+    needed = set()
+    if not df.empty:
+        has = df["value_num"].notna() & (df["currency"] != currency)
+        needed |= set(zip(df.loc[has, "currency"], df.loc[has, "year"].astype(int), strict=True))
+    needed |= {(q.original_unit, q.year) for q in quoted if q.original_unit not in ("percent", currency)}
+    conversions, year_rates, missing = _rates_used(rates, needed)
     if span is None:
         notes.append(f"No trade statistics are stored for {names.get(a, a)} and {names.get(b, b)}: "
                      "every year is 'not reported' (a gap, not zero).")
@@ -209,35 +212,75 @@ def build_view(db: sqlite_utils.Database, a: str, b: str, currency: str, stats: 
         notes.append("Some figures were imported from more than one source; the most recently imported is shown.")
     return TradeView(a=a, b=b, currency=currency, names=names, years=years, table=table, growth=growth,
                      quoted=quoted, events=events, conversions=conversions, missing_rates=missing, notes=notes,
-                     goods_loader=stats.goods)
+                     goods_loader=stats.goods, year_rates=year_rates)
 
 
 class _Rates:
-    """Conversion factors into the display currency, looked up once per source currency."""
+    """Conversion into the display currency with the rate dated for each year: the newest stored rate
+    dated in that year or before it (the nearest earlier one).  None for a year: that year's values
+    are not converted (we say so; a later rate is never used for an earlier year)."""
 
     def __init__(self, db: sqlite_utils.Database, to: str):
         self.db, self.to = db, to
-        self.conversions: dict[str, Conversion] = {}
-        self.missing: dict[str, str] = {}
-        self._factors: dict[str, float] = {to: 1.0}
+        self._stored: dict[str, list[tuple[int, int, Conversion]]] = {}
+        self._at: dict[tuple[str, int], Conversion | None] = {}
 
-    def factors(self, currencies: set[str]) -> dict[str, float]:
-        for c in sorted(set(currencies) - set(self._factors)):
-            conv = _conversion(self.db, c, self.to)
-            if conv is None:
-                self.missing[c] = f"{c}->{self.to}: no stored rate, values in {c} are not shown in {self.to}"
-                self._factors[c] = np.nan
-            else:
-                self.conversions[c] = conv
-                self._factors[c] = conv.rate
-        return self._factors
+    def has_any(self, frm: str) -> bool:
+        return frm == self.to or bool(self._rates(frm))
+
+    def _rates(self, frm: str) -> list[tuple[int, int, Conversion]]:
+        if frm not in self._stored:
+            self._stored[frm] = _stored_rates(self.db, frm, self.to) if frm and frm != self.to else []
+        return self._stored[frm]
+
+    def at(self, frm: str, year: int) -> Conversion | None:
+        key = (frm, year)
+        if key not in self._at:
+            end = _dt.date(year, 12, 31).toordinal()
+            self._at[key] = next((c for lo, _hi, c in self._rates(frm) if lo <= end), None)
+        return self._at[key]
+
+    def factor(self, frm: str, year: int) -> float:
+        if frm == self.to:
+            return 1.0
+        if not frm:
+            return np.nan
+        c = self.at(frm, year)
+        return c.rate if c is not None else np.nan
+
+    def missing_note(self, frm: str, year: int) -> str:
+        if not self.has_any(frm):
+            return f"no stored {frm}->{self.to} exchange rate"
+        return f"no stored {frm}->{self.to} rate dated {year} or earlier"
+
+
+def _rates_used(rates: _Rates, needed: set[tuple[str, int]]) -> tuple[dict[str, tuple[Conversion, ...]],
+                                                                      dict[str, dict[int, Conversion]], list[str]]:
+    """For the (currency, year) pairs a view converts: the distinct rates used per currency (oldest
+    first), the rate per year, and one message per currency naming the years without a rate."""
+    conversions: dict[str, tuple[Conversion, ...]] = {}
+    year_rates: dict[str, dict[int, Conversion]] = {}
+    missing: list[str] = []
+    for c in sorted({c for c, _y in needed}):
+        ys = sorted(y for cc, y in needed if cc == c)
+        per = {y: conv for y in ys if (conv := rates.at(c, y)) is not None}
+        year_rates[c] = per
+        distinct = {id(v): v for v in per.values()}
+        conversions[c] = tuple(sorted(distinct.values(), key=lambda v: min(y for y, w in per.items() if w is v)))
+        gaps = [y for y in ys if y not in per]
+        if not rates.has_any(c):
+            missing.append(f"{c}->{rates.to}: no stored rate, values in {c} are not shown in {rates.to}")
+        elif gaps:
+            missing.append(f"{c}->{rates.to}: no stored rate dated {gaps[-1]} or earlier; {c} values of "
+                           f"{years_text(gaps)} are not shown in {rates.to}")
+    return {c: v for c, v in conversions.items() if v}, {c: v for c, v in year_rates.items() if v}, missing
 
 
 _TABLE_COLS = ["year", "measure", "reporter", "perspective", "basis", "value", "value_orig", "currency_orig",
                "sources", "note"]
 
 
-def _measures(totals: pd.DataFrame, a: str, b: str, years: list[int], factors: dict[str, float],
+def _measures(totals: pd.DataFrame, a: str, b: str, years: list[int], rates: _Rates,
               names: dict[str, str]) -> pd.DataFrame:
     """Long table: one row per year x measure x reporter, value NaN + note where not reported.
 
@@ -270,12 +313,15 @@ def _measures(totals: pd.DataFrame, a: str, b: str, years: list[int], factors: d
                 m = (t_rep == rep) & (t_par == partner) & (t_flow == flow) & (t_year >= y0) & (t_year < y0 + ny)
                 idx = t_year[m] - y0
                 vo[idx], cur[idx], basis[idx], src[idx] = t_val[m], t_cur[m], t_basis[m], t_src[m]
-            fac = np.array([factors.get(c, np.nan) for c in cur], dtype=float)  # '' (no row): NaN
+            fac = np.array([rates.factor(c, y) for c, y in zip(cur, years, strict=True)])  # '' (no row): NaN
             per[measure] = {"value": vo * fac, "value_orig": vo, "currency_orig": cur, "basis": basis, "sources": src}
         ex, im, tot = per["exports"], per["imports"], per["total"]
         # total: the reported total, else exports + imports of the SAME reporter when both exist
         both = ~np.isnan(ex["value"]) & ~np.isnan(im["value"])
-        derived = np.isnan(tot["value"]) & both
+        both_reported = ~np.isnan(ex["value_orig"]) & ~np.isnan(im["value_orig"])
+        # also when both flows were reported but cannot be converted for that year: the total then is
+        # "no rate", not "not reported"
+        derived = np.isnan(tot["value"]) & (both | (np.isnan(tot["value_orig"]) & both_reported))
         same_cur = ex["currency_orig"] == im["currency_orig"]
         same_basis = ex["basis"] == im["basis"]
         tot["value"][derived] = (ex["value"] + im["value"])[derived]
@@ -300,7 +346,8 @@ def _measures(totals: pd.DataFrame, a: str, b: str, years: list[int], factors: d
             if measure == "total":
                 note[derived] = "exports + imports as reported by " + who
             conv_missing = np.isnan(f["value"]) & ~np.isnan(f["value_orig"])
-            note[conv_missing] = ["no stored exchange rate for " + c for c in f["currency_orig"][conv_missing]]
+            note[conv_missing] = [rates.missing_note(c, int(y)) for c, y in
+                                  zip(f["currency_orig"][conv_missing], yarr[conv_missing], strict=True)]
             out["year"].append(yarr)
             out["measure"].append(np.full(ny, measure, dtype=object))
             out["reporter"].append(np.full(ny, rep, dtype=object))
@@ -319,15 +366,16 @@ def _growth(table: pd.DataFrame, a: str, b: str, years: list[int]) -> pd.DataFra
         if t.empty or len(years) < 2:
             continue
         vals = t["value"].to_numpy(dtype=float)  # one per year, in year order
+        reported = ~np.isnan(t["value_orig"].to_numpy(dtype=float))
         prev = np.concatenate([[np.nan], vals[:-1]])
         with np.errstate(divide="ignore", invalid="ignore"):
             g = (vals / prev - 1.0) * 100.0
         for i, y in enumerate(years[1:], start=1):
             note = ""
             if np.isnan(vals[i]):
-                note = f"{y} not reported"
+                note = f"{y}: no exchange rate" if reported[i] else f"{y} not reported"
             elif np.isnan(prev[i]):
-                note = f"no growth: {y - 1} not reported"
+                note = f"no growth: {y - 1} has no exchange rate" if reported[i - 1] else f"no growth: {y - 1} not reported"
             out["year"].append(y)
             out["reporter"].append(rep)
             out["perspective"].append("reported" if rep == a else "mirror")
@@ -337,7 +385,7 @@ def _growth(table: pd.DataFrame, a: str, b: str, years: list[int]) -> pd.DataFra
     return pd.DataFrame(out, columns=cols).astype({"growth": float})
 
 
-def _commodities(df: pd.DataFrame, factors: dict[str, float]) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+def _commodities(df: pd.DataFrame, rates: _Rates) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     cols = ["reporter", "partner", "flow", "year", "commodity", "label", "value", "value_orig", "currency_orig",
             "sources"]
     if df.empty:
@@ -362,14 +410,15 @@ def _commodities(df: pd.DataFrame, factors: dict[str, float]) -> tuple[pd.DataFr
     lo = pd.Series(np.asarray(uniques)[g["src_lo"].to_numpy()], index=g.index)
     hi = pd.Series(np.asarray(uniques)[g["src_hi"].to_numpy()], index=g.index)
     g["sources"] = lo.where(lo == hi, lo + "|" + hi + "|…")
-    g["value"] = g["value_orig"] * g["currency"].map(factors).astype(float)
+    g["value"] = g["value_orig"] * np.array([rates.factor(c, int(y)) for c, y in zip(g["currency"], g["year"],
+                                                                                  strict=True)], dtype=float)
     g = g.rename(columns={"chapter": "commodity", "currency": "currency_orig"})
     g["label"] = g["commodity"].map(hs.label)
     return g[cols].sort_values(["year", "flow", "value"], ascending=[True, True, False]), named
 
 
-def _quoted(db: sqlite_utils.Database, figs: list[dict], a: str, b: str, currency: str, factors: dict[str, float],
-            conversions: dict[str, Conversion]) -> list[QuotedPoint]:
+def _quoted(db: sqlite_utils.Database, figs: list[dict], a: str, b: str, currency: str,
+            rates: _Rates) -> list[QuotedPoint]:
     out: list[QuotedPoint] = []
     in_display = {(_KIND_MEASURE.get(f["kind"]), f["year"]) for f in figs if f["unit"] == currency}
     for f in figs:
@@ -389,10 +438,10 @@ def _quoted(db: sqlite_utils.Database, figs: list[dict], a: str, b: str, currenc
             continue
         if (measure, f["year"]) in in_display:
             continue  # the same figure is quoted in the display currency too: draw that one, not a conversion
-        factor = factors.get(f["unit"], np.nan)
-        conv = conversions.get(f["unit"])
+        factor = rates.factor(f["unit"], f["year"])
+        conv = rates.at(f["unit"], f["year"])
         note = (f"converted at {conv.describe()}" if conv else
-                f"not converted: no stored {f['unit']}->{currency} rate")
+                f"not converted: {rates.missing_note(f['unit'], f['year'])}")
         value = None if np.isnan(factor) else f["value_num"] * factor
         out.append(QuotedPoint(f["id"], f["kind"], measure, f["year"], value, currency, f["text"], f["value"],
                                f["unit"], f["base_year"], value is not None, srcs, note))

@@ -110,15 +110,29 @@ class TradeView:
     growth: pd.DataFrame  # year, reporter, perspective, growth (percent), base_year, note
     quoted: list[QuotedPoint]
     events: list[EventMarker]
-    conversions: dict[str, Conversion] = field(default_factory=dict)
+    # per source currency: the distinct dated rates used (oldest first); and which one for each year
+    conversions: dict[str, tuple[Conversion, ...]] = field(default_factory=dict)
     missing_rates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     # () -> (commodities, named goods); run once, on first use (the chart does not need them)
     goods_loader: Callable[[], tuple[pd.DataFrame, list[tuple[str, str, str]]]] | None = field(default=None, repr=False)
     _goods: tuple[pd.DataFrame, list[tuple[str, str, str]]] | None = field(default=None, repr=False)
-    _arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _arrays: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _labels: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
     _cols: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    year_rates: dict[str, dict[int, Conversion]] = field(default_factory=dict)
+
+    def rate_for(self, currency: str, year: int) -> Conversion | None:
+        """The stored rate used to show `year`'s values in `currency` (None: not converted)."""
+        return self.year_rates.get(currency, {}).get(year)
+
+    def rate_years(self, conv: Conversion) -> list[int]:
+        return sorted(y for y, c in self.year_rates.get(conv.frm, {}).items() if c is conv)
+
+    def rates_used(self) -> list[str]:
+        """One line per dated rate used: the rate, its date, source, and the years it converts."""
+        return [f"{c.describe()}; used for {years_text(self.rate_years(c))}"
+                for convs in self.conversions.values() for c in convs]
 
     def name(self, code: str) -> str:
         return self.names.get(code, code)
@@ -168,11 +182,12 @@ class TradeView:
             self._arrays[key] = self._pick("growth", m, "growth")
         return self._arrays[key]
 
-    def arrays(self, measure: str, reporter: str) -> tuple[np.ndarray, np.ndarray]:
-        """(years, values) of one series as numpy arrays, NaN where not reported; computed once."""
-        key = (measure, reporter)
+    def arrays(self, measure: str, reporter: str, column: str = "value") -> tuple[np.ndarray, np.ndarray]:
+        """(years, values) of one series as numpy arrays, NaN where not reported (or, for `value`, not
+        convertible); `column` 'value_orig' gives the values as reported.  Computed once."""
+        key = (measure, reporter) if column == "value" else (measure, reporter, column)
         if key not in self._arrays:
-            self._arrays[key] = self._pick("table", self._mask(measure, reporter), "value")
+            self._arrays[key] = self._pick("table", self._mask(measure, reporter), column)
         return self._arrays[key]
 
     @property
@@ -180,11 +195,14 @@ class TradeView:
         return f"{self.name(self.a)} – {self.name(self.b)}: trade as {self.name(self.a)}'s"
 
     def axis_label(self) -> str:
+        parts = []
         if self.missing_rates:
-            return f"{self.currency} — no stored rate: " + "; ".join(self.missing_rates)
+            parts.append("no stored rate: " + "; ".join(self.missing_rates))
         if self.conversions:
-            return f"{self.currency}, converted: " + "; ".join(c.describe() for c in self.conversions.values())
-        return f"{self.currency} (as reported, no conversion)"
+            parts.append("converted: " + "; ".join(self.rates_used()))
+        if not parts:
+            return f"{self.currency} (as reported, no conversion)"
+        return f"{self.currency} — " + "; ".join(parts)
 
     def series(self, measure: str, reporter: str) -> pd.DataFrame:
         t = self.table
@@ -221,7 +239,9 @@ class TradeView:
                     continue
                 txt = f"{label}: {fmt_money(row['value'], self.currency)}"
                 if row["currency_orig"] != self.currency:
-                    txt += f" (= {fmt_money(row['value_orig'], row['currency_orig'])} as reported)"
+                    conv = self.rate_for(row["currency_orig"], year)
+                    at = f", at {conv.rate:.6g} {self.currency} per {conv.frm}, rate of {conv.date}" if conv else ""
+                    txt += f" (= {fmt_money(row['value_orig'], row['currency_orig'])} as reported{at})"
                 if row["sources"]:
                     txt += f" — source: {row['sources']}"
                 if row["note"]:
@@ -255,7 +275,7 @@ class TradeView:
             w = csv.writer(f, lineterminator="\r\n")
             w.writerow(cols)
             for _, r in self.table.sort_values(["year", "measure", "perspective"]).iterrows():
-                conv = self.conversions.get(r["currency_orig"])
+                conv = self.rate_for(r["currency_orig"], int(r["year"]))
                 w.writerow([int(r["year"]), r["measure"], r["reporter"],
                             self.b if r["reporter"] == self.a else self.a, r["perspective"], r["basis"],
                             _num(r["value"]), self.currency, _num(r["value_orig"]), r["currency_orig"] or "",
@@ -274,6 +294,23 @@ def _num(v: object) -> str:
         return ""
     f = float(v)  # type: ignore[arg-type]
     return str(int(f)) if f.is_integer() else repr(f)
+
+
+def years_text(ys: list[int]) -> str:
+    """[2015, 2016, 2017, 2019] -> '2015–2017, 2019'."""
+    out: list[str] = []
+    start = prev = None
+    for y in sorted(ys):
+        if start is None:
+            start = prev = y
+        elif y == prev + 1:
+            prev = y
+        else:
+            out.append(str(start) if start == prev else f"{start}–{prev}")
+            start = prev = y
+    if start is not None:
+        out.append(str(start) if start == prev else f"{start}–{prev}")
+    return ", ".join(out)
 
 
 def fmt_money(v: float, unit: str) -> str:
