@@ -114,7 +114,7 @@ def test_commodity_tab_is_filled_when_shown(window, qtbot):
     panel.set_pair("KHM", "PRK")
     panel.set_pair("KHM", "KOR")
     assert panel._commodities_for is None  # the chart was showing: nothing computed for the table
-    panel.tabs.setCurrentWidget(table)
+    panel.tabs.setCurrentWidget(panel.goods_tab)
     shown = {table.item(i, 3).text() for i in range(table.rowCount()) if table.item(i, 3)}
     assert "HS 61 Knitted apparel" in shown
     panel.set_pair("KHM", "PRK")  # with the tab showing, a switch fills it at once

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from dossier.plotting.trade_chart import MODE_LABELS, TradeChart
+from dossier.plotting.trade_goods import FLOWS, GoodsChart
 from dossier.services.trade import TradeService
 from dossier.services.trade_model import TradeView, fmt_money
 from dossier.ui import plain
@@ -67,12 +68,34 @@ class TradePanel(QWidget):
         lay.addLayout(bar)
         self.tabs = QTabWidget(self)
         self.chart = TradeChart(self)
-        self.commodities = QTableWidget(0, 6, self)
+        # the commodity tab: stacked bars per year by HS chapter (one flow), the table behind them below
+        self.goods_tab = QWidget(self)
+        gl = QVBoxLayout(self.goods_tab)
+        gl.setContentsMargins(0, 2, 0, 0)
+        row = QHBoxLayout()
+        self.goods_flow = QComboBox(self.goods_tab)
+        self.goods_flow.setObjectName("trade-goods-flow")
+        for key, text in FLOWS.items():
+            self.goods_flow.addItem(text, key)
+        self.goods_flow.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        row.addWidget(plain.label("Flow", self.goods_tab))
+        row.addWidget(self.goods_flow)
+        row.addStretch(1)
+        gl.addLayout(row)
+        split = QSplitter(Qt.Orientation.Vertical, self.goods_tab)
+        self.goods = GoodsChart(split)
+        self.goods.plot.setXLink(self.chart.plot)  # the same time axis as the chart (and the timeline)
+        self.commodities = QTableWidget(0, 6, split)
         self.commodities.setObjectName("trade-commodities")
         self.commodities.setHorizontalHeaderLabels(["Year", "Reported by", "Flow", "Commodity", "Value", "Sources"])
         self.commodities.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        split.addWidget(self.goods)
+        split.addWidget(self.commodities)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        gl.addWidget(split, 1)
         self.tabs.addTab(self.chart, "Chart")
-        self.tabs.addTab(self.commodities, "Commodities")
+        self.tabs.addTab(self.goods_tab, "Commodities")
         lay.addWidget(self.tabs, 1)
         self.status = plain.label("", self)
         self.status.setWordWrap(True)
@@ -85,6 +108,8 @@ class TradePanel(QWidget):
             box.currentIndexChanged.connect(self.refresh)
         self.chart.hovered.connect(self._hover)
         self.tabs.currentChanged.connect(self._tab_changed)
+        self.goods_flow.currentIndexChanged.connect(self._goods_flow_changed)
+        self.goods.hovered.connect(self._hover_goods)
         self.chart.year_clicked.connect(self._year_clicked)
         self.refresh()
 
@@ -151,14 +176,18 @@ class TradePanel(QWidget):
         # no data check per switch: on_database_changed checks when the window says data changed
         self.view = self.service.view(a, b, self.currency_box.currentData() or "USD", check=False)
         self.chart.set_view(self.view, self.mode_box.currentData())
-        if self.tabs.currentWidget() is self.commodities:
+        if self.tabs.currentWidget() is self.goods_tab:
             self._fill_commodities(self.view)
         msg = "; ".join(self.view.missing_rates) if self.view.missing_rates else self.view.axis_label()
         self.status.setText(msg)
 
     def _tab_changed(self) -> None:
-        if self.tabs.currentWidget() is self.commodities and self.view is not None:
+        if self.tabs.currentWidget() is self.goods_tab and self.view is not None:
             self._fill_commodities(self.view)
+
+    def _goods_flow_changed(self) -> None:
+        if self.view is not None and self.tabs.currentWidget() is self.goods_tab:
+            self.goods.set_goods(self.view, self.goods_flow.currentData())
 
     def _fill_commodities(self, v: TradeView) -> None:
         """The commodity tab, filled when shown (a pair with 97 chapters has ~3,000 rows; the chart
@@ -166,6 +195,7 @@ class TradePanel(QWidget):
         if self._commodities_for is v:
             return
         self._commodities_for = v
+        self.goods.set_goods(v, self.goods_flow.currentData())
         rows = [(str(r.year), v.name(r.reporter), r.flow, r.label,
                  fmt_money(r.value, v.currency) if r.value == r.value else f"no rate ({r.currency_orig})",
                  r.sources) for r in v.commodities.itertuples()]
@@ -186,6 +216,14 @@ class TradePanel(QWidget):
         self.chart.glw.setToolTip(tip)
         if text:
             QToolTip.showText(where, tip, self.chart.glw)
+        else:
+            QToolTip.hideText()
+
+    def _hover_goods(self, text: str, where: QPoint) -> None:
+        tip = plain.tooltip(text) if text else ""
+        self.goods.glw.setToolTip(tip)
+        if text:
+            QToolTip.showText(where, tip, self.goods.glw)
         else:
             QToolTip.hideText()
 
