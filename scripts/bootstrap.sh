@@ -64,11 +64,13 @@ case "$mode" in
     exec "$venv/bin/dossier" "$@" ;;
   test)
     export QT_QPA_PLATFORM=offscreen
-    env -u DOSSIER_TEST_ENCRYPT "$venv/bin/python" -m pytest "$@"
+    # A hang outside any test (collection, exit) still ends: SIGABRT makes faulthandler print the stacks.
+    guard=(timeout --signal=ABRT --kill-after=60 "${DOSSIER_TEST_PASS_SECONDS:-2400}")
+    env -u DOSSIER_TEST_ENCRYPT "${guard[@]}" "$venv/bin/python" -m pytest "$@"
     # Once more with the database fixtures encrypted (SQLCipher), only when the first run passed.
     # The slow tests (kill loops) are left out of this second run to keep CI time reasonable.
     say "running the tests again on encrypted databases (DOSSIER_TEST_ENCRYPT=1, -m 'not slow')"
-    rc=0; DOSSIER_TEST_ENCRYPT=1 "$venv/bin/python" -m pytest -m "not slow" "$@" || rc=$?
+    rc=0; DOSSIER_TEST_ENCRYPT=1 "${guard[@]}" "$venv/bin/python" -m pytest -m "not slow" "$@" || rc=$?
     [ "$rc" -eq 5 ] && rc=0  # nothing selected (e.g. only slow tests were asked for)
     exit "$rc" ;;
   *)

@@ -222,10 +222,11 @@ class IdleLock(QObject):
         self.minutes = minutes
         self.last_input = time.monotonic()
         self.locked = False
-        QApplication.instance().installEventFilter(self)
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check)
-        self.timer.start(check_ms)
+        if minutes > 0:  # off (the default): no filter on every event of the application, no timer
+            QApplication.instance().installEventFilter(self)
+            self.timer.start(check_ms)
 
     def eventFilter(self, obj: QObject, ev: QEvent) -> bool:  # noqa: N802 - Qt API
         if ev.type() in _INPUT:
