@@ -136,6 +136,8 @@ class TradeChart(QWidget):
             self.mode = mode
         if view is None:
             self._set_text("title", "No pair chosen")
+            self._set_text("axis", "")
+            self._set_text("notes", "")
             self._draw_bars(None)
             self._draw_quoted(None)
             self._draw_growth(None)
@@ -304,16 +306,21 @@ class TradeChart(QWidget):
 
     # --- linking and hover ---------------------------------------------------------------------------
     def highlight_year(self, year: int | None) -> None:
+        """A band over the year (moved, not recreated, when another year is highlighted)."""
         self.highlighted_year = year
-        if self.highlight is not None:
-            self.plot.removeItem(self.highlight)
-            self.highlight = None
         if year is None:
+            if self.highlight is not None:
+                self.plot.removeItem(self.highlight)
+                self.highlight = None
             return
-        self.highlight = pg.LinearRegionItem((year_to_x(year), year_to_x(year + 1)), movable=False,
-                                             brush=pg.mkBrush(255, 200, 0, 60), pen=pg.mkPen("#d4a000"))
-        self.highlight.setZValue(-10)
-        self.plot.addItem(self.highlight)
+        region = (year_to_x(year), year_to_x(year + 1))
+        if self.highlight is None:
+            self.highlight = pg.LinearRegionItem(region, movable=False, brush=pg.mkBrush(255, 200, 0, 60),
+                                                 pen=pg.mkPen("#d4a000"))
+            self.highlight.setZValue(-10)
+            self.plot.addItem(self.highlight)
+        elif tuple(self.highlight.getRegion()) != region:
+            self.highlight.setRegion(region)
 
     def year_at(self, scene_pos: QPointF) -> int | None:
         for p in (self.plot, self.growth):
