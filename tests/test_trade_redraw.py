@@ -173,6 +173,7 @@ def test_mode_picker_shows_its_whole_text(window, qtbot):
         box.setCurrentIndex(i)
         qtbot.wait(5)
         assert box.width() >= box.sizeHint().width() > widest
+    assert box.minimumSizeHint().width() < widest  # it does not hold a narrow window open
 
 
 def test_vectorised_year_x_matches_the_time_axis():

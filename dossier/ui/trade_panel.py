@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
@@ -33,6 +33,14 @@ from dossier.services.trade_model import TradeView, fmt_money
 from dossier.ui import plain
 
 
+class _ShrinkableCombo(QComboBox):
+    """Prefers its whole contents, may shrink to a few characters."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        h = super().minimumSizeHint()
+        return QSize(min(h.width(), self.fontMetrics().horizontalAdvance("Total…") + 40), h.height())
+
+
 class TradePanel(QWidget):
     def __init__(self, window, parent: QWidget | None = None):  # noqa: ANN001 - MainWindow (circular import)
         super().__init__(parent)
@@ -47,7 +55,7 @@ class TradePanel(QWidget):
         self.b_box.setObjectName("trade-b")
         self.currency_box = QComboBox(self)
         self.currency_box.setObjectName("trade-currency")
-        self.mode_box = QComboBox(self)
+        self.mode_box = _ShrinkableCombo(self)
         for key, text in MODE_LABELS.items():
             self.mode_box.addItem(text, key)
         for box in (self.a_box, self.b_box, self.currency_box):
@@ -55,9 +63,11 @@ class TradePanel(QWidget):
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(4)
         self.mode_box.setObjectName("trade-mode")
-        # the mode's few fixed labels are shown whole: the country pickers (stretch 2) give way instead
+        # the mode's few fixed labels are shown whole (its preferred width is its longest label; the
+        # country pickers give way first) yet it may shrink in a narrow window: it never sets the
+        # window's minimum width
         self.mode_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.mode_box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.mode_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         bar.addWidget(plain.label("Trade of", self))
         bar.addWidget(self.a_box, 2)
         bar.addWidget(plain.label("with", self))
