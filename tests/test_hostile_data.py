@@ -258,6 +258,8 @@ REVIEWED = {
     ('trade.py', "', '.join(TRADE_COLUMNS)"),
     ('trade.py', 'marks'),
     ('trade.py', 'side'),
+    ('trade.py', 'cols'),  # ', '.join(TRADE_COLUMNS): code constants
+    ('trade.py', 'cond'),  # one of three constant conditions, picked by a dict lookup (KeyError otherwise)
 }
 _SQL_WORDS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "PRAGMA ", " FROM ", " WHERE ", "CREATE ", "DROP ")
 

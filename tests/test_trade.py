@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from trade_files import khm_kor_v1, legacy_row, v1_row, write_legacy, write_v1  # noqa: E402
+from trade_files import MYR_RATES, khm_kor_v1, legacy_row, v1_row, write_legacy, write_rates, write_v1  # noqa: E402
 
 from dossier.cli.main import main  # noqa: E402
 from dossier.services.importing import import_files  # noqa: E402
@@ -92,14 +92,30 @@ def test_gap_year_is_not_zero(traded):
     assert g18["base_year"] == 2017 and g18["growth"] == pytest.approx((750 / 655 - 1) * 100)
 
 
-def test_conversion_uses_the_stored_rate_and_refuses_without_one(traded):
+def test_conversion_uses_the_rate_dated_for_each_year_and_refuses_without_one(traded, tmp_path):
     svc = TradeService(traded)
     myr = svc.view("KHM", "KOR", "MYR")
-    assert _value(myr, "exports", "KHM", 2018) == pytest.approx(300e6 * 4.1667)
-    conv = myr.conversions["USD"]
-    assert conv.rate_id == "usd-myr-2019-seed" and conv.date == "2019-11~"
+    # only the article's late-2019 rate is stored: it is not used for 2015-2018 (never a later rate for an
+    # earlier year), and the view says which years have no rate
+    assert math.isnan(_value(myr, "exports", "KHM", 2018))
+    s = myr.series("exports", "KHM")
+    assert s[s["year"] == 2018]["note"].iloc[0] == "no stored USD->MYR rate dated 2018 or earlier"
+    assert any("USD->MYR" in m and "2015–2018" in m for m in myr.missing_rates)
+    assert "no stored rate" in myr.axis_label()
+    assert import_files(traded, [write_rates(tmp_path / "rates.csv", MYR_RATES)]).ok
+    myr = svc.view("KHM", "KOR", "MYR")
+    assert _value(myr, "exports", "KHM", 2015) == pytest.approx(200e6 * 4.29)  # the rate of 2015-12-31
+    assert math.isnan(_value(myr, "exports", "KHM", 2016))  # still a gap: not reported, not converted zero
+    assert _value(myr, "exports", "KOR", 2016) == pytest.approx(215e6 * 4.29)  # no 2016 rate: 2015's is nearest
+    assert _value(myr, "exports", "KHM", 2018) == pytest.approx(300e6 * 4.28)  # 2017-06's, not late-2019's
+    conv = myr.rate_for("USD", 2018)
+    assert conv.rate_id == "usd-myr-2017" and conv.date == "2017-06"
     assert [s.id for s in conv.sources] == ["seed-article"]
-    assert "4.1667" in myr.axis_label() and "seed-article" in myr.axis_label()
+    assert [c.rate_id for c in myr.conversions["USD"]] == ["usd-myr-2015", "usd-myr-2017"]
+    assert myr.missing_rates == []
+    label = myr.axis_label()
+    assert "4.29" in label and "used for 2015–2016" in label and "used for 2017–2018" in label
+    assert "at 4.28 MYR per USD, rate of 2017-06" in myr.year_text(2018)
     eur = svc.view("KHM", "KOR", "EUR")
     assert eur.table["value"].isna().all()
     assert any("USD->EUR" in m for m in eur.missing_rates)
@@ -151,10 +167,12 @@ def test_export_trade_cli_png_and_csv(sample_db_path, tmp_path):
     from PySide6.QtGui import QImage
     img = QImage(str(png))
     assert img.width() == 2000
+    assert main(["import", "--db", str(sample_db_path), str(write_rates(tmp_path / "r.csv", MYR_RATES))]) == 0
     assert main(["export", "trade", "--db", str(sample_db_path), "--pair", "KHM,KOR", "--currency", "MYR",
                  "-o", str(csv_)]) == 0
     text = csv_.read_text(encoding="utf-8-sig")
-    assert "2018,exports,KHM,KOR,reported,fob,1250010000,MYR,300000000,USD,\"1 USD = 4.1667 MYR, rate of 2019-11~" in text
+    assert "2018,exports,KHM,KOR,reported,fob,1284000000,MYR,300000000,USD,\"1 USD = 4.28 MYR, rate of 2017-06" in text
+    assert "2015,exports,KHM,KOR,reported,fob,858000000,MYR,200000000,USD,\"1 USD = 4.29 MYR, rate of 2015-12-31" in text
     assert "2016,exports,KHM,KOR,reported,,,MYR,,," in text  # a gap: empty, not 0
     assert "quoted total" in text and "RM3.15 billion" in text
     assert main(["export", "trade", "--db", str(sample_db_path), "--pair", "KHM", "-o", str(png)]) == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
 sys.path.insert(0, str(Path(__file__).parent))
-from trade_files import khm_kor_v1  # noqa: E402
+from trade_files import MYR_RATES, khm_kor_v1, write_rates  # noqa: E402
 
 from dossier.app import build_window  # noqa: E402
 from dossier.domain.timeaxis import year_to_x  # noqa: E402
@@ -81,10 +82,19 @@ def test_mirror_and_reporter_bars_and_gap(window, qtbot, tmp_path):
     assert any("mirror: reported by Republic of Korea (CIF)" in t for t in legend)
     chart._mouse_moved(_scene_pos(chart, _mid(2016), 1e8))
     assert "not reported by Cambodia (its exports): a gap, not zero" in chart.glw.toolTip()
-    panel.set_currency("MYR")
-    assert "4.1667" in chart.plot.getAxis("left").labelText
-    assert list(chart.bars[("exports", "KHM")].opts["height"]) == pytest.approx([200e6 * 4.1667, 260e6 * 4.1667,
-                                                                                300e6 * 4.1667])
+    panel.set_currency("MYR")  # only the article's late-2019 rate: no rate dated 2015-2018
+    assert "no rate for USD->MYR in 2015–2018" in html.unescape(chart.plot.getAxis("left").labelText)
+    assert len(chart.bars[("exports", "KHM")].opts["height"]) == 0
+    assert import_files(window.session.db, [write_rates(tmp_path / "r.csv", MYR_RATES)]).ok
+    window.database_changed.emit()
+    axis = html.unescape(chart.plot.getAxis("left").labelText)
+    assert axis.split("<br>") == ["MYR at dated rates per USD:", "4.29 of 2015-12-31", "4.28 of 2017-06"]
+    notes = html.unescape(chart.notes.text)
+    assert "rate of 2015-12-31, source: seed-article; used for 2015–2016" in notes and "used for 2017–2018" in notes
+    assert list(chart.bars[("exports", "KHM")].opts["height"]) == pytest.approx([200e6 * 4.29, 260e6 * 4.28,
+                                                                                300e6 * 4.28])
+    chart._mouse_moved(_scene_pos(chart, _mid(2018), 1e8))
+    assert "at 4.28 MYR per USD, rate of 2017-06" in chart.glw.toolTip()
     panel.set_currency("EUR")
     assert len(chart.bars[("exports", "KHM")].opts["height"]) == 0
     assert "no stored rate" in panel.status.text()

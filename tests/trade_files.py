@@ -75,3 +75,17 @@ def khm_kor_v1(path: Path) -> Path:
     rows.append(v1_row(2018, "KHM", "KOR", "M", "87", "90000000"))
     rows.append(v1_row(2018, "KHM", "KOR", "RX", "TOTAL", "1000000"))  # re-exports: skipped with a warning
     return write_v1(path, rows)
+
+
+def write_rates(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
+    """Dossier CSV `rates`: (id, base, currency, date, rate), cited to the sample's seed article."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["id", "base", "currency", "date", "rate", "source"])
+        for r in rows:
+            w.writerow([*r, "seed-article"])
+    return path
+
+
+# made-up dated USD->MYR rates for the tests (the sample stores only the article's late-2019 one)
+MYR_RATES = [("usd-myr-2015", "USD", "MYR", "2015-12-31", "4.29"), ("usd-myr-2017", "USD", "MYR", "2017-06", "4.28")]

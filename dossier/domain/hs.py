@@ -35,7 +35,8 @@ CHAPTERS: dict[str, str] = {
     "95": "Toys, games, sports goods", "96": "Miscellaneous manufactured articles", "97": "Works of art, antiques",
     "99": "Commodities not specified",
 }
-_CODE = re.compile(r"[0-9]{2}(?:[0-9]{2}){0,2}\Z", re.ASCII)
+CODE_PATTERN = r"[0-9]{2}(?:[0-9]{2}){0,2}"  # 2, 4 or 6 ASCII digits (also used vectorised by pandas)
+_CODE = re.compile(CODE_PATTERN + r"\Z", re.ASCII)
 
 
 def is_hs_code(code: str) -> bool:

@@ -8,7 +8,6 @@ All text from data reaches the scene escaped (pyqtgraph labels are HTML) or as p
 from __future__ import annotations
 
 import html
-import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -16,19 +15,27 @@ from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from dossier.domain.timeaxis import ordinal_to_x, year_to_x
-from dossier.services.trade_model import MEASURE_LABELS, TradeView, fmt_short
+from dossier.domain.timeaxis import year_to_x
+from dossier.plotting.trade_events import EventMarkers
+from dossier.services.trade_model import MEASURE_LABELS, TradeView, fmt_short, years_text
 
 MODES = {"total": ("total",), "flows": ("exports", "imports"), "balance": ("balance",)}
 MODE_LABELS = {"total": "Total trade", "flows": "Exports and imports", "balance": "Balance (exports − imports)"}
 COLOURS = {"exports": "#1f77b4", "imports": "#e4761b", "total": "#2f7d4f", "balance": "#7b4fa0"}
 QUOTE_COLOUR = "#c8102e"
-EVENT_COLOUR = "#555555"
 
 
 class MoneyAxis(pg.AxisItem):
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
         return [fmt_short(v * scale) for v in values]
+
+
+def _small_font():  # noqa: ANN202
+    from PySide6.QtGui import QFont
+
+    f = QFont()
+    f.setPointSizeF(7.5)
+    return f
 
 
 def _esc(s: str) -> str:
@@ -50,13 +57,14 @@ class TradeChart(QWidget):
         self.glw.setMinimumSize(200, 220)
         lay.addWidget(self.glw)
         self.title = self.glw.addLabel("", row=0, col=0, size="11pt", color="#222")
-        self.legend = pg.LegendItem(colCount=3, labelTextColor="#222", labelTextSize="8pt")
+        self.legend = pg.LegendItem(colCount=2, labelTextColor="#222", labelTextSize="8pt")
         self.glw.addItem(self.legend, row=1, col=0)
-        self.legend.setMaximumHeight(48)
+        self.legend.setMaximumHeight(66)  # up to three rows of two entries
         self.plot = self.glw.addPlot(row=2, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0),
                                                                "left": MoneyAxis("left")})
         self.plot.showGrid(x=False, y=True, alpha=0.25)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.plot.getAxis("left").label.setFont(_small_font())  # the label names the rates: room for it
         self.growth = self.glw.addPlot(row=3, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         self.growth.setXLink(self.plot)
         self.growth.setMaximumHeight(110)
@@ -70,17 +78,46 @@ class TradeChart(QWidget):
             for ax in ("left", "bottom"):
                 p.getAxis(ax).setTextPen("#222")
                 p.getAxis(ax).setPen("#888")
+            # grid lines at the labelled ticks only: the minor levels' translucent lines were half the
+            # cost of a repaint (about 15 ms of 30 at 1400 px)
+            p.getAxis("left").setStyle(maxTickLevel=0)
         self.glw.ci.layout.setRowStretchFactor(2, 10)
         self.glw.ci.layout.setRowStretchFactor(3, 3)
         self.view: TradeView | None = None
         self.mode = "total"
-        self.bars: dict[tuple[str, str], pg.BarGraphItem] = {}
-        self.gap_item: pg.ScatterPlotItem | None = None
+        # Plot items are made once and reused: a pair switch sets their data (setOpts / setData), it
+        # does not remove and recreate items (each add/remove re-parents, re-ranges and re-lays out).
+        self._bar_pool = [pg.BarGraphItem(x=np.zeros(0), height=np.zeros(0), width=1.0) for _ in range(4)]
+        for item in self._bar_pool:
+            self.plot.addItem(item)
+        self.bars: dict[tuple[str, str], pg.BarGraphItem] = {}  # the slots of the current mode
+        self.gap_item = pg.ScatterPlotItem(symbol="x", size=11, pen=pg.mkPen("#888", width=1.5),
+                                           brush=pg.mkBrush("#888"))
+        self.plot.addItem(self.gap_item)
         self.gap_points: list[tuple[int, str, str]] = []  # (year, measure, reporter) drawn as gaps
-        self.quoted_item: pg.ScatterPlotItem | None = None
-        self.quoted_growth_item: pg.ScatterPlotItem | None = None
-        self.growth_items: list[pg.PlotDataItem] = []
-        self.event_items: list[pg.GraphicsObject] = []
+        self.norate_item = pg.ScatterPlotItem(symbol="t1", size=10, pen=pg.mkPen("#b35c00", width=1.5),
+                                              brush=pg.mkBrush(None))
+        self.plot.addItem(self.norate_item)
+        self.norate_points: list[tuple[int, str, str]] = []  # reported, no rate to convert: not drawn
+        self.quoted_item = pg.ScatterPlotItem(symbol="star", size=20, pen=pg.mkPen("#7a0010", width=1.2),
+                                              brush=pg.mkBrush(QUOTE_COLOUR))
+        self.quoted_item.setZValue(100)  # above event lines and their labels
+        self.plot.addItem(self.quoted_item)
+        self.quoted_growth_item = pg.ScatterPlotItem(symbol="star", size=16, pen=pg.mkPen("#7a0010"),
+                                                     brush=pg.mkBrush(QUOTE_COLOUR))
+        self.growth.addItem(self.quoted_growth_item)
+        self._growth_pool = []
+        for dash in (False, True):
+            item = pg.PlotDataItem([], [], connect="finite", symbol="o", symbolSize=5, symbolBrush=COLOURS["total"],
+                                   pen=pg.mkPen(COLOURS["total"], width=2, style=Qt.PenStyle.DashLine if dash
+                                                else Qt.PenStyle.SolidLine))
+            self.growth.addItem(item)
+            self._growth_pool.append(item)
+        self.growth_items: list[pg.PlotDataItem] = []  # the growth lines shown
+        self.events = EventMarkers(self.plot)
+        self._legend_entries: list[tuple[object, str]] = []
+        self._texts: dict[str, str] = {}  # title, axis, notes as last set (setting a label re-lays out)
+        self._x_years: tuple[int, int] | None = None
         self.highlight: pg.LinearRegionItem | None = None
         self.highlighted_year: int | None = None
         self.last_hover = ""
@@ -89,53 +126,88 @@ class TradeChart(QWidget):
         self.glw.scene().sigMouseClicked.connect(self._mouse_clicked)
 
     # --- drawing ---------------------------------------------------------------------------------
+    @property
+    def event_items(self) -> list[pg.GraphicsObject]:
+        return self.events.shown
+
     def set_view(self, view: TradeView | None, mode: str | None = None) -> None:
         self.view = view
         if mode:
             self.mode = mode
-        self._clear()
         if view is None:
-            self.title.setText("No pair chosen")
+            self._set_text("title", "No pair chosen")
+            self._set_text("axis", "")
+            self._set_text("notes", "")
+            self._draw_bars(None)
+            self._draw_quoted(None)
+            self._draw_growth(None)
+            self.events.set_events([])
+            self._set_legend([])
             return
-        self.title.setText(_esc(f"{view.name(view.a)} – {view.name(view.b)}: {MODE_LABELS[self.mode]} "
-                                f"(as {view.name(view.a)}'s trade), {view.currency}"))
-        self.plot.setLabel("left", _esc(self._axis_text(view)))
-        self._draw_bars(view)
-        self._draw_quoted(view)
+        self._set_text("title", _esc(f"{view.name(view.a)} – {view.name(view.b)}: {MODE_LABELS[self.mode]} "
+                                     f"(as {view.name(view.a)}'s trade), {view.currency}"))
+        self._set_text("axis", self._axis_text(view))  # escaped line by line
+        legend = self._draw_bars(view)
+        legend += self._draw_quoted(view)
         self._draw_growth(view)
-        self._draw_events(view)
+        self.events.set_events(view.events)
+        self._set_legend(legend)
         self._draw_notes(view)
-        if view.years and self.linked_to is None:
+        if view.years:
             x0, x1 = year_to_x(view.years[0]), year_to_x(view.years[-1] + 1)
-            pad = (x1 - x0) * 0.03
-            self.plot.setXRange(x0 - pad, x1 + pad, padding=0)
+            lo, hi = self.plot.vb.viewRange()[0]
+            # alone: fit the pair's years; on the timeline's axis: follow the timeline, unless it shows
+            # none of the pair's years (an empty chart is no use; the timeline then follows)
+            fit = self._x_years != (view.years[0], view.years[-1]) if self.linked_to is None else (hi < x0 or lo > x1)
+            if fit:
+                self._x_years = (view.years[0], view.years[-1])
+                pad = (x1 - x0) * 0.03
+                self.plot.setXRange(x0 - pad, x1 + pad, padding=0)
         self.plot.enableAutoRange(axis="y")
         if self.highlighted_year is not None:
             self.highlight_year(self.highlighted_year)
 
+    def _set_text(self, which: str, text: str) -> None:
+        if self._texts.get(which) == text:
+            return
+        self._texts[which] = text
+        if which == "title":
+            self.title.setText(text)
+        elif which == "axis":
+            self.plot.setLabel("left", text)
+        else:
+            self.notes.setText(text)
+
+    def _set_legend(self, entries: list[tuple[object, str]]) -> None:
+        """Same items as shown: only changed labels are re-set; otherwise the legend is rebuilt."""
+        if [e[0] for e in entries] == [e[0] for e in self._legend_entries]:
+            for (item, text), (_, old) in zip(entries, self._legend_entries, strict=True):
+                if text != old:
+                    self.legend.getLabel(item).setText(text)
+        else:
+            self.legend.clear()
+            for item, text in entries:
+                self.legend.addItem(item, text)
+        self._legend_entries = entries
+
     @staticmethod
     def _axis_text(view: TradeView) -> str:
+        """The display currency and the dated rate(s) used, one per line (rotated, the lines stack across
+        the axis's width); years without a rate named.  The notes below the chart and the hover give
+        each year's rate with its source."""
+        convs = [c for cs in view.conversions.values() for c in cs]
+        frm = "/".join(sorted({c.frm for c in convs}))
+        if len(convs) == 1:
+            lines = [f"{view.currency} at {convs[0].rate:.5g} per {frm}", f"rate of {convs[0].date}"]
+        elif 1 < len(convs) <= 3:
+            lines = [f"{view.currency} at dated rates per {frm}:"] + [f"{c.rate:.5g} of {c.date}" for c in convs]
+        elif convs:
+            lines = [f"{view.currency} at {len(convs)} dated rates", "(one per year, see notes)"]
+        else:
+            lines = [f"{view.currency} (as reported)" if not view.missing_rates else view.currency]
         if view.missing_rates:
-            return f"{view.currency} (no stored rate for " + ", ".join(m.split(':')[0] for m in view.missing_rates) + ")"
-        if view.conversions:
-            parts = [f"{c.rate:.5g} per {c.frm}, {c.date}" for c in view.conversions.values()]
-            return f"{view.currency} (at " + "; ".join(parts) + ")"
-        return f"{view.currency} (as reported)"
-
-    def _clear(self) -> None:
-        for item in list(self.bars.values()) + self.event_items:
-            self.plot.removeItem(item)
-        for item in self.growth_items:
-            self.growth.removeItem(item)
-        self.legend.clear()
-        for it in (self.gap_item, self.quoted_item):
-            if it is not None:
-                self.plot.removeItem(it)
-        if self.quoted_growth_item is not None:
-            self.growth.removeItem(self.quoted_growth_item)
-        self.bars, self.growth_items, self.event_items = {}, [], []
-        self.gap_item = self.quoted_item = self.quoted_growth_item = None
-        self.gap_points = []
+            lines.append("no rate for " + ", ".join(m.split(":")[0] for m in view.missing_rates) + _missing_years(view))
+        return "<br>".join(_esc(line) for line in lines)
 
     def slots(self) -> list[tuple[str, str]]:
         v = self.view
@@ -151,114 +223,104 @@ class TradeChart(QWidget):
         w = span * 0.8 / n
         return x0 + span * 0.1 + w * (index + 0.5), w * 0.92
 
-    def _draw_bars(self, view: TradeView) -> None:
-        gaps_x: list[float] = []
-        for i, (measure, rep) in enumerate(self.slots()):
-            s = view.series(measure, rep)
+    def _draw_bars(self, view: TradeView | None) -> list[tuple[object, str]]:
+        """Bars per slot (measure x reporter), gaps as grey crosses on zero. Returns legend entries."""
+        self.bars, self.gap_points = {}, []
+        legend: list[tuple[object, str]] = []
+        gaps_x: list[np.ndarray] = []
+        norate_x: list[np.ndarray] = []
+        self.norate_points: list[tuple[int, str, str]] = []
+        slots = self.slots()
+        n = max(len(slots), 1)
+        for i, item in enumerate(self._bar_pool):
+            if i >= len(slots) or view is None:
+                item.setVisible(False)
+                continue
+            measure, rep = slots[i]
+            years, values = view.arrays(measure, rep)
+            x0 = _year_x(years)
+            span = _year_x(years + 1) - x0
+            w = span * 0.8 / n
+            cx = x0 + span * 0.1 + w * (i + 0.5)
+            ok = ~np.isnan(values)
             colour = QColor(COLOURS[measure])
             mirror = rep != view.a
-            brush = pg.mkBrush(colour.lighter(150) if mirror else colour)
-            xs, hs, ws = [], [], []
-            for y, val in zip(s["year"], s["value"], strict=True):
-                cx, w = self.slot_x(int(y), i)
-                if val is None or (isinstance(val, float) and math.isnan(val)):
-                    gaps_x.append(cx)
-                    self.gap_points.append((int(y), measure, rep))
-                    continue
-                xs.append(cx)
-                hs.append(float(val))
-                ws.append(w)
-            item = pg.BarGraphItem(x=np.array(xs, dtype=float), height=np.array(hs, dtype=float),
-                                   width=np.array(ws, dtype=float) if ws else 1.0, brush=brush,
-                                   pen=pg.mkPen(colour.darker(130), width=1, style=Qt.PenStyle.DashLine if mirror
-                                                else Qt.PenStyle.SolidLine))
-            self.plot.addItem(item)
+            item.setOpts(x=cx[ok], height=values[ok], width=(w * 0.92)[ok] if ok.any() else 1.0,
+                         brush=pg.mkBrush(colour.lighter(150) if mirror else colour),
+                         pen=pg.mkPen(colour.darker(130), width=1,
+                                      style=Qt.PenStyle.DashLine if mirror else Qt.PenStyle.SolidLine))
+            item.setVisible(True)
             self.bars[(measure, rep)] = item
-            self.legend.addItem(item, _esc(view.series_label(measure, rep)))
-        if gaps_x:
-            self.gap_item = pg.ScatterPlotItem(x=gaps_x, y=[0.0] * len(gaps_x), symbol="x", size=11,
-                                               pen=pg.mkPen("#888", width=1.5), brush=pg.mkBrush("#888"))
-            self.plot.addItem(self.gap_item)
-            self.legend.addItem(self.gap_item, "not reported (a gap, not zero)")
+            legend.append((item, _esc(view.series_label(measure, rep))))
+            if not ok.all():
+                # reported but not convertible (no rate dated that year or earlier) is not "not reported"
+                reported = ~np.isnan(view.arrays(measure, rep, "value_orig")[1])
+                gap, norate = ~ok & ~reported, ~ok & reported
+                gaps_x.append(cx[gap])
+                norate_x.append(cx[norate])
+                self.gap_points += [(int(y), measure, rep) for y in years[gap]]
+                self.norate_points += [(int(y), measure, rep) for y in years[norate]]
+        for item, xs, text in ((self.gap_item, gaps_x, "not reported (a gap, not zero)"),
+                               (self.norate_item, norate_x, "reported; no exchange rate dated by then")):
+            x = np.concatenate(xs) if xs else np.zeros(0)
+            item.setData(x=x, y=np.zeros(len(x)))
+            item.setVisible(len(x) > 0)
+            if len(x):
+                legend.append((item, text))
+        return legend
 
-    def _draw_quoted(self, view: TradeView) -> None:
+    def _draw_quoted(self, view: TradeView | None) -> list[tuple[object, str]]:
         wanted = set(MODES[self.mode])
-        pts = [(year_to_x(q.year) + (year_to_x(q.year + 1) - year_to_x(q.year)) / 2, q.value, q)
-               for q in view.quoted if q.measure in wanted and q.value is not None]
-        if pts:
-            self.quoted_item = pg.ScatterPlotItem(x=[p[0] for p in pts], y=[p[1] for p in pts], data=[p[2].id for p in pts],
-                                                  symbol="star", size=20, pen=pg.mkPen("#7a0010", width=1.2),
-                                                  brush=pg.mkBrush(QUOTE_COLOUR))
-            self.quoted_item.setZValue(100)  # above event lines and their labels
-            self.plot.addItem(self.quoted_item)
-            self.legend.addItem(self.quoted_item, "quoted by the press (sourced; not a statistic)")
-        g = [q for q in view.quoted if q.measure == "growth" and q.value is not None]
-        if g:
-            self.quoted_growth_item = pg.ScatterPlotItem(
-                x=[year_to_x(q.year) + 0.5 * (year_to_x(q.year + 1) - year_to_x(q.year)) for q in g],
-                y=[q.value for q in g], data=[q.id for q in g], symbol="star", size=16,
-                pen=pg.mkPen("#7a0010"), brush=pg.mkBrush(QUOTE_COLOUR))
-            self.growth.addItem(self.quoted_growth_item)
+        qs = [q for q in view.quoted if q.measure in wanted and q.value is not None] if view else []
+        gs = [q for q in view.quoted if q.measure == "growth" and q.value is not None] if view else []
+        for item, pts in ((self.quoted_item, qs), (self.quoted_growth_item, gs)):
+            item.setData(x=[_mid_x(q.year) for q in pts], y=[q.value for q in pts], data=[q.id for q in pts])
+            item.setVisible(bool(pts))
+        return [(self.quoted_item, "quoted by the press (sourced; not a statistic)")] if qs else []
 
-    def _draw_growth(self, view: TradeView) -> None:
-        for rep in (view.a, view.b):
-            g = view.growth[view.growth["reporter"] == rep]
-            if g.empty or g["growth"].isna().all():
+    def _draw_growth(self, view: TradeView | None) -> None:
+        self.growth_items = []
+        for rep, item in zip((view.a, view.b) if view else ("", ""), self._growth_pool, strict=True):
+            years, growth = view.growth_arrays(rep) if view else (np.zeros(0, dtype=np.int64), np.zeros(0))
+            if np.isnan(growth).all():  # also when empty
+                item.setData([], [])
+                item.setVisible(False)
                 continue
-            xs = np.array([year_to_x(int(y)) + 0.5 * (year_to_x(int(y) + 1) - year_to_x(int(y))) for y in g["year"]])
-            ys = g["growth"].to_numpy(dtype=float)
-            mirror = rep != view.a
-            item = pg.PlotDataItem(xs, ys, connect="finite", symbol="o", symbolSize=5,
-                                   pen=pg.mkPen(COLOURS["total"], width=2,
-                                                style=Qt.PenStyle.DashLine if mirror else Qt.PenStyle.SolidLine),
-                                   symbolBrush=COLOURS["total"])
-            self.growth.addItem(item)
+            item.setData(_year_x(years) + _half_year(years), growth)
+            item.setVisible(True)
             self.growth_items.append(item)
 
-    def _draw_events(self, view: TradeView) -> None:
-        for i, e in enumerate(view.events):
-            x0, x1 = ordinal_to_x(e.lo), ordinal_to_x(e.hi + 1)
-            if e.hi - e.lo > 2:  # an imprecise date: the span it may fall in, faint
-                region = pg.LinearRegionItem((x0, x1), movable=False, brush=pg.mkBrush(85, 85, 85, 40),
-                                             pen=pg.mkPen(None))
-                self.plot.addItem(region)
-                self.event_items.append(region)
-            title = e.title[:38] + ("…" if len(e.title) > 38 else "")
-            line = pg.InfiniteLine(pos=(x0 + x1) / 2, angle=90, movable=False,
-                                   pen=pg.mkPen(EVENT_COLOUR, width=1.5, style=Qt.PenStyle.DashLine),
-                                   # InfLineLabel runs str.format on its text: braces from data are doubled
-                                   label=f"{e.start} {title}".replace("{", "{{").replace("}", "}}"),
-                                   labelOpts={"position": 0.95 - 0.09 * (i % 6), "color": "#333",
-                                              "anchors": [(1, 0.5), (1, 0.5)], "fill": (255, 255, 255, 200)})
-            self.plot.addItem(line)
-            self.event_items.append(line)
-
     def _draw_notes(self, view: TradeView) -> None:
-        lines = list(view.notes) + [f"No stored exchange rate: {m}" for m in view.missing_rates]
-        for c in view.conversions.values():
-            lines.append(f"Converted at a stored rate: {c.describe()}")
+        lines = list(view.notes) + list(view.missing_rates)  # each names the currencies and years
+        for line in view.rates_used():
+            lines.append(f"Converted at a stored rate: {line}")
         gaps = sorted({(m, r) for _y, m, r in self.gap_points})
         if gaps and not view.notes:
             for m, r in gaps:
                 yrs = sorted(y for y, mm, rr in self.gap_points if (mm, rr) == (m, r))
-                lines.append(f"Not reported: {MEASURE_LABELS[m].lower()} by {view.name(r)} in {_years(yrs)} "
+                lines.append(f"Not reported: {MEASURE_LABELS[m].lower()} by {view.name(r)} in {years_text(yrs)} "
                              "(gaps, not zero)")
         lines.append("Solid bars: as reported by " + view.name(view.a) + "; light dashed bars: mirror figures "
                      "reported by " + view.name(view.b) + ". Never added together.")
-        self.notes.setText("<br>".join(_esc(s) for s in lines[:8]))
+        self._set_text("notes", "<br>".join(_esc(s) for s in lines[:8]))
 
     # --- linking and hover ---------------------------------------------------------------------------
     def highlight_year(self, year: int | None) -> None:
+        """A band over the year (moved, not recreated, when another year is highlighted)."""
         self.highlighted_year = year
-        if self.highlight is not None:
-            self.plot.removeItem(self.highlight)
-            self.highlight = None
         if year is None:
+            if self.highlight is not None:
+                self.plot.removeItem(self.highlight)
+                self.highlight = None
             return
-        self.highlight = pg.LinearRegionItem((year_to_x(year), year_to_x(year + 1)), movable=False,
-                                             brush=pg.mkBrush(255, 200, 0, 60), pen=pg.mkPen("#d4a000"))
-        self.highlight.setZValue(-10)
-        self.plot.addItem(self.highlight)
+        region = (year_to_x(year), year_to_x(year + 1))
+        if self.highlight is None:
+            self.highlight = pg.LinearRegionItem(region, movable=False, brush=pg.mkBrush(255, 200, 0, 60),
+                                                 pen=pg.mkPen("#d4a000"))
+            self.highlight.setZValue(-10)
+            self.plot.addItem(self.highlight)
+        elif tuple(self.highlight.getRegion()) != region:
+            self.highlight.setRegion(region)
 
     def year_at(self, scene_pos: QPointF) -> int | None:
         for p in (self.plot, self.growth):
@@ -292,14 +354,22 @@ class TradeChart(QWidget):
             self.year_clicked.emit(year)
 
 
-def _years(ys: list[int]) -> str:
-    out, start, prev = [], None, None
-    for y in ys + [None]:
-        if start is None:
-            start = prev = y
-        elif y == prev + 1:
-            prev = y
-        else:
-            out.append(str(start) if start == prev else f"{start}–{prev}")
-            start = prev = y
-    return ", ".join(out)
+def _year_x(years: np.ndarray) -> np.ndarray:
+    """x (seconds since 1970 UTC) of 1 January of each year, vectorised (= year_to_x)."""
+    return (np.asarray(years, dtype=np.int64) - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(
+        np.int64) * 86400.0
+
+
+def _half_year(years: np.ndarray) -> np.ndarray:
+    return (_year_x(years + 1) - _year_x(years)) / 2
+
+
+def _mid_x(year: int) -> float:
+    return year_to_x(year) + (year_to_x(year + 1) - year_to_x(year)) / 2
+
+
+def _missing_years(view: TradeView) -> str:
+    """' in 2015–2018': the years with values that could not be converted (no rate dated then or earlier)."""
+    t = view.table
+    years = sorted({int(y) for y in t.loc[t["value"].isna() & t["value_orig"].notna(), "year"]})
+    return f" in {years_text(years)}" if years else ""

@@ -5,12 +5,14 @@ country did not report is a gap with a note, never zero; values keep their curre
 are converted only with a stored, dated, sourced rate (none stored: we say so and show nothing
 converted); figures quoted by the press are sourced points, not statistics.
 
-The cache is keyed on the pair and display currency and holds while `storage.trade.data_version`
-(cheap maxima and counts) is unchanged, i.e. until trade data, figures, rates or events change."""
+Caches are keyed on the pair and display currency: the statistics part holds until trade rows or
+exchange rates change (`storage.trade.data_version`), the quoted figures and events over it are
+re-read when those change; the commodity breakdown is computed only when first used."""
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import datetime as _dt
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +26,7 @@ from dossier.services.trade_model import (
     QuotedPoint,
     Source,
     TradeView,
+    years_text,
 )
 from dossier.storage import trade as store
 
@@ -39,12 +42,34 @@ class Country:
 
 
 class TradeService:
+    """Views per (pair, display currency), cached in two layers: the statistics part (the SQL and
+    pandas over trade rows, and the rates) holds until trade rows or exchange rates change; the view
+    on top (quoted figures, events: a few rows) is rebuilt when those change.  `check()` compares the
+    data with what the caches hold; `view(check=False)` trusts the last check (the panel checks when
+    the window reports changed data, not on every pair switch)."""
+
     def __init__(self, db: sqlite_utils.Database, cache_size: int = 32):
         self.db = db
         self._cache: OrderedDict[tuple[str, str, str], TradeView] = OrderedDict()
-        self._version: tuple | None = None
+        self._stats: OrderedDict[tuple[str, str, str], _Stats] = OrderedDict()
+        self._version: tuple[tuple, tuple] | None = None
         self._size = cache_size
         self.builds = 0  # how many views were computed (not served from the cache)
+        self.stats_builds = 0  # how many statistics parts were computed from trade rows
+
+    def check(self) -> set[str]:
+        """Drop what changed since the caches were filled: {'statistics', 'annotations'} (or empty)."""
+        stats, notes = store.data_version(self.db)
+        changed = set()
+        if self._version is None or stats != self._version[0]:
+            self._stats.clear()
+            changed.add("statistics")
+        if self._version is None or notes != self._version[1]:
+            changed.add("annotations")
+        if changed:
+            self._cache.clear()
+        self._version = (stats, notes)
+        return changed
 
     # --- pickers ---------------------------------------------------------------------------------
     def countries(self) -> list[Country]:
@@ -68,21 +93,27 @@ class TradeService:
         return range(dt.date.fromordinal(span[0]).year, dt.date.fromordinal(span[1]).year + 1)
 
     # --- the view --------------------------------------------------------------------------------
-    def view(self, a: str, b: str, currency: str = "USD") -> TradeView:
-        version = store.data_version(self.db)
-        if version != self._version:
-            self._cache.clear()
-            self._version = version
+    def view(self, a: str, b: str, currency: str = "USD", check: bool = True) -> TradeView:
+        if check or self._version is None:
+            self.check()
         key = (a, b, currency)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        v = build_view(self.db, a, b, currency)
+        stats = self._stats.get(key)
+        if stats is None:
+            stats = _Stats(self.db, a, b, currency)
+            self.stats_builds += 1
+            self._stats[key] = stats
+        else:
+            self._stats.move_to_end(key)
+        v = build_view(self.db, a, b, currency, stats)
         self.builds += 1
         self._cache[key] = v
-        while len(self._cache) > self._size:
-            self._cache.popitem(last=False)
+        for cache in (self._cache, self._stats):
+            while len(cache) > self._size:
+                cache.popitem(last=False)
         return v
 
 
@@ -94,172 +125,277 @@ def _sources(db: sqlite_utils.Database, cites: list[dict]) -> tuple[Source, ...]
     return tuple(out)
 
 
-def _conversion(db: sqlite_utils.Database, frm: str, to: str) -> Conversion | None:
-    rs = store.rates(db, frm, to)
-    if not rs:
-        return None
-    r = rs[0]  # the newest stored rate (by its latest possible day)
-    inverted = r["base"] != frm
-    rate = 1.0 / r["rate_num"] if inverted else r["rate_num"]
-    return Conversion(frm, to, rate, r["rate"], r["date"], r["id"], inverted, _sources(db, r["citations"]))
+def _stored_rates(db: sqlite_utils.Database, frm: str, to: str) -> list[tuple[int, int, Conversion]]:
+    """Every stored rate between the two currencies (either direction) as (earliest day, latest day,
+    conversion frm -> to), newest first (by latest possible day)."""
+    out = []
+    for r in store.rates(db, frm, to):
+        inverted = r["base"] != frm
+        rate = 1.0 / r["rate_num"] if inverted else r["rate_num"]
+        out.append((r["date_lo"], r["date_hi"],
+                    Conversion(frm, to, rate, r["rate"], r["date"], r["id"], inverted, _sources(db, r["citations"]))))
+    return out
 
 
 def _frame(rows: list[tuple]) -> pd.DataFrame:
-    df = pd.DataFrame.from_records(rows, columns=list(store.TRADE_COLUMNS))
-    if df.empty:
-        return df.astype({"year": "int64", "value_num": "float64"})
-    # One value per (reporter, partner, year, flow, commodity): the most recently written; others noted.
-    df = df.sort_values("rid")
-    keys = ["reporter", "partner", "year", "flow", "commodity"]
-    df["alternatives"] = df.groupby(keys, sort=False)["rid"].transform("size") - 1
-    return df.drop_duplicates(keys, keep="last")
+    """One value per (reporter, partner, year, flow, commodity): the most recently written (highest
+    rid); `alternatives` counts the others.  Done on the tuples (a pair has ~120 total rows; pandas'
+    sort + groupby + drop_duplicates cost ~2 ms on them)."""
+    if not rows:
+        return pd.DataFrame(columns=list(store.TRADE_COLUMNS)).astype({"year": "int64", "value_num": "float64"})
+    rows = sorted(rows, key=lambda r: r[0])  # rid
+    counts = Counter(r[1:6] for r in rows)  # TRADE_COLUMNS[1:6]: reporter, partner, year, flow, commodity
+    seen: set[tuple] = set()
+    kept = []
+    for r in reversed(rows):
+        if r[1:6] not in seen:
+            seen.add(r[1:6])
+            kept.append(r)
+    kept.reverse()
+    df = pd.DataFrame.from_records(kept, columns=list(store.TRADE_COLUMNS))
+    df["alternatives"] = [counts[r[1:6]] - 1 for r in kept]
+    return df.astype({"year": "int64", "value_num": "float64"})
 
 
-def build_view(db: sqlite_utils.Database, a: str, b: str, currency: str) -> TradeView:
+class _Stats:
+    """The statistics of a pair in a display currency: the all-goods rows (~120 for a pair), the span
+    of years of all its rows, the rates looked up, and the commodity breakdown once asked for."""
+
+    def __init__(self, db: sqlite_utils.Database, a: str, b: str, currency: str):
+        self.db, self.a, self.b = db, a, b
+        self.df = _frame(store.pair_trade(db, a, b, "totals"))
+        self.span = store.pair_years(db, a, b)  # over all rows, commodity rows included (index bounds)
+        self.rates = _Rates(db, currency)
+        self._goods: tuple[pd.DataFrame, list[tuple[str, str, str]]] | None = None
+
+    def goods(self) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+        """The commodity breakdown (~3,000 rows for a pair with 97 chapters): only when first asked for."""
+        if self._goods is None:
+            g = _frame(store.pair_trade(self.db, self.a, self.b, "goods")) if self.span else _frame([])
+            self._goods = _commodities(g, self.rates)
+        return self._goods
+
+
+def build_view(db: sqlite_utils.Database, a: str, b: str, currency: str, stats: _Stats | None = None) -> TradeView:
+    """The chart's part from the all-goods rows; the commodity breakdown when first used
+    (`view.commodities`)."""
+    stats = stats or _Stats(db, a, b, currency)
+    df, span, rates = stats.df, stats.span, stats.rates
     names = store.country_names(db, [a, b])
-    df = _frame(store.pair_trade(db, a, b))
     figs = store.pair_figures(db, a, b)
     events = [EventMarker(e["id"], e["kind"], e["title"], e["start"], e["end"], e["start_lo"],
                           e["end_hi"] if e["end_hi"] is not None else e["start_hi"])
               for e in store.events_between(db, a, b)]
     notes: list[str] = []
-    conversions: dict[str, Conversion] = {}
-    missing: list[str] = []
-    cur_in = set(df["currency"].unique()) if not df.empty else set()
-    cur_in |= {f["unit"] for f in figs if f["unit"] != "percent"}
-    factors: dict[str, float] = {currency: 1.0}
-    for c in sorted(cur_in - {currency}):
-        conv = _conversion(db, c, currency)
-        if conv is None:
-            missing.append(f"{c}->{currency}: no stored rate, values in {c} are not shown in {currency}")
-            factors[c] = np.nan
-        else:
-            conversions[c] = conv
-            factors[c] = conv.rate
 
     # --- years: statistics, quoted figures, events ---------------------------------------------
-    yrs: set[int] = set(int(y) for y in df["year"].unique()) if not df.empty else set()
+    yrs: set[int] = set(range(span[0], span[1] + 1)) if span else set()
     yrs |= {f["year"] for f in figs if f["year"]} | {f["base_year"] for f in figs if f["base_year"]}
     for e in events:
         yrs |= set(e.years)
     years = list(range(min(yrs), max(yrs) + 1)) if yrs else []
 
-    totals = df[df["commodity"] == ""] if not df.empty else df
-    table = _measures(totals, a, b, years, factors, names)
+    table = _measures(df, a, b, years, rates, names)
     growth = _growth(table, a, b, years)
-    comm, named = _commodities(df, factors)
-    quoted = _quoted(db, figs, a, b, currency, factors, conversions)
-    # Name only the conversions (and missing rates) the view actually needed.
-    used = set(df["currency"].unique()) if not df.empty else set()
-    used |= {q.original_unit for q in quoted if q.original_unit not in ("percent", currency)}
-    conversions = {c: v for c, v in conversions.items() if c in used}
-    missing = [m for m in missing if m.split("->", 1)[0] in used]
-    if df.empty:
+    quoted = _quoted(db, figs, a, b, currency, rates)
+    # Name only the rates (and missing rates) the view actually needed: per currency and year.
+    needed = set()
+    if not df.empty:
+        has = df["value_num"].notna() & (df["currency"] != currency)
+        needed |= set(zip(df.loc[has, "currency"], df.loc[has, "year"].astype(int), strict=True))
+    needed |= {(q.original_unit, q.year) for q in quoted if q.original_unit not in ("percent", currency)}
+    conversions, year_rates, missing = _rates_used(rates, needed)
+    if span is None:
         notes.append(f"No trade statistics are stored for {names.get(a, a)} and {names.get(b, b)}: "
                      "every year is 'not reported' (a gap, not zero).")
     if not df.empty and int(df["alternatives"].max()) > 0:
         notes.append("Some figures were imported from more than one source; the most recently imported is shown.")
-    return TradeView(a, b, currency, names, years, table, growth, comm, named, quoted, events, conversions,
-                     missing, notes)
+    return TradeView(a=a, b=b, currency=currency, names=names, years=years, table=table, growth=growth,
+                     quoted=quoted, events=events, conversions=conversions, missing_rates=missing, notes=notes,
+                     goods_loader=stats.goods, year_rates=year_rates)
 
 
-def _measures(totals: pd.DataFrame, a: str, b: str, years: list[int], factors: dict[str, float],
+class _Rates:
+    """Conversion into the display currency with the rate dated for each year: the newest stored rate
+    dated in that year or before it (the nearest earlier one).  None for a year: that year's values
+    are not converted (we say so; a later rate is never used for an earlier year)."""
+
+    def __init__(self, db: sqlite_utils.Database, to: str):
+        self.db, self.to = db, to
+        self._stored: dict[str, list[tuple[int, int, Conversion]]] = {}
+        self._at: dict[tuple[str, int], Conversion | None] = {}
+
+    def has_any(self, frm: str) -> bool:
+        return frm == self.to or bool(self._rates(frm))
+
+    def _rates(self, frm: str) -> list[tuple[int, int, Conversion]]:
+        if frm not in self._stored:
+            self._stored[frm] = _stored_rates(self.db, frm, self.to) if frm and frm != self.to else []
+        return self._stored[frm]
+
+    def at(self, frm: str, year: int) -> Conversion | None:
+        key = (frm, year)
+        if key not in self._at:
+            end = _dt.date(year, 12, 31).toordinal()
+            self._at[key] = next((c for lo, _hi, c in self._rates(frm) if lo <= end), None)
+        return self._at[key]
+
+    def factor(self, frm: str, year: int) -> float:
+        if frm == self.to:
+            return 1.0
+        if not frm:
+            return np.nan
+        c = self.at(frm, year)
+        return c.rate if c is not None else np.nan
+
+    def missing_note(self, frm: str, year: int) -> str:
+        if not self.has_any(frm):
+            return f"no stored {frm}->{self.to} exchange rate"
+        return f"no stored {frm}->{self.to} rate dated {year} or earlier"
+
+
+def _rates_used(rates: _Rates, needed: set[tuple[str, int]]) -> tuple[dict[str, tuple[Conversion, ...]],
+                                                                      dict[str, dict[int, Conversion]], list[str]]:
+    """For the (currency, year) pairs a view converts: the distinct rates used per currency (oldest
+    first), the rate per year, and one message per currency naming the years without a rate."""
+    conversions: dict[str, tuple[Conversion, ...]] = {}
+    year_rates: dict[str, dict[int, Conversion]] = {}
+    missing: list[str] = []
+    for c in sorted({c for c, _y in needed}):
+        ys = sorted(y for cc, y in needed if cc == c)
+        per = {y: conv for y in ys if (conv := rates.at(c, y)) is not None}
+        year_rates[c] = per
+        distinct = {id(v): v for v in per.values()}
+        conversions[c] = tuple(sorted(distinct.values(), key=lambda v: min(y for y, w in per.items() if w is v)))
+        gaps = [y for y in ys if y not in per]
+        if not rates.has_any(c):
+            missing.append(f"{c}->{rates.to}: no stored rate, values in {c} are not shown in {rates.to}")
+        elif gaps:
+            missing.append(f"{c}->{rates.to}: no stored rate dated {gaps[-1]} or earlier; {c} values of "
+                           f"{years_text(gaps)} are not shown in {rates.to}")
+    return {c: v for c, v in conversions.items() if v}, {c: v for c, v in year_rates.items() if v}, missing
+
+
+_TABLE_COLS = ["year", "measure", "reporter", "perspective", "basis", "value", "value_orig", "currency_orig",
+               "sources", "note"]
+
+
+def _measures(totals: pd.DataFrame, a: str, b: str, years: list[int], rates: _Rates,
               names: dict[str, str]) -> pd.DataFrame:
-    """Long table: one row per year x measure x reporter, value NaN + note where not reported."""
+    """Long table: one row per year x measure x reporter, value NaN + note where not reported.
+
+    Works on numpy arrays over the years (a pair has ~120 total rows; pandas indexing per measure
+    cost more than the data: ~10 ms of a pair switch)."""
+    if not years:
+        return pd.DataFrame(columns=_TABLE_COLS)
     # A's exports = a->b export and, mirrored, b->a import; A's imports = a->b import, mirrored b->a export.
     spec = {a: {"export": "exports", "import": "imports", "total": "total"},
             b: {"import": "exports", "export": "imports", "total": "total"}}
-    cols = ["year", "measure", "reporter", "perspective", "basis", "value", "value_orig", "currency_orig",
-            "sources", "note"]
-    frames = []
-    index = pd.Index(years, name="year")
+    y0, ny = years[0], len(years)
+    yarr = np.asarray(years, dtype=np.int64)
+    have = not totals.empty
+    if have:
+        t_rep, t_par, t_flow = (totals[c].to_numpy(dtype=object) for c in ("reporter", "partner", "flow"))
+        t_year = totals["year"].to_numpy(dtype=np.int64)
+        t_val = totals["value_num"].to_numpy(dtype=float)
+        t_cur, t_basis, t_src = (totals[c].to_numpy(dtype=object) for c in ("currency", "basis", "source_key"))
+    out: dict[str, list[np.ndarray]] = {c: [] for c in _TABLE_COLS}
+
+    def blank() -> np.ndarray:
+        return np.full(ny, "", dtype=object)
+
     for rep in (a, b):
         partner = b if rep == a else a
-        sub = totals[(totals["reporter"] == rep) & (totals["partner"] == partner)] if not totals.empty else totals
-        per: dict[str, pd.DataFrame] = {}
+        per: dict[str, dict[str, np.ndarray]] = {}
         for flow, measure in spec[rep].items():
-            s = sub[sub["flow"] == flow] if not sub.empty else sub
-            f = pd.DataFrame(index=index)
-            if s.empty:
-                f["value_orig"], f["currency_orig"], f["basis"], f["sources"] = np.nan, "", "", ""
-            else:
-                s = s.set_index("year")
-                f["value_orig"] = s["value_num"].reindex(index)
-                f["currency_orig"] = s["currency"].reindex(index).fillna("")
-                f["basis"] = s["basis"].reindex(index).fillna("")
-                f["sources"] = s["source_key"].reindex(index).fillna("")
-            f["value"] = f["value_orig"] * f["currency_orig"].map(factors).astype(float)
-            per[measure] = f
+            vo, cur, basis, src = np.full(ny, np.nan), blank(), blank(), blank()
+            if have:
+                m = (t_rep == rep) & (t_par == partner) & (t_flow == flow) & (t_year >= y0) & (t_year < y0 + ny)
+                idx = t_year[m] - y0
+                vo[idx], cur[idx], basis[idx], src[idx] = t_val[m], t_cur[m], t_basis[m], t_src[m]
+            fac = np.array([rates.factor(c, y) for c, y in zip(cur, years, strict=True)])  # '' (no row): NaN
+            per[measure] = {"value": vo * fac, "value_orig": vo, "currency_orig": cur, "basis": basis, "sources": src}
         ex, im, tot = per["exports"], per["imports"], per["total"]
         # total: the reported total, else exports + imports of the SAME reporter when both exist
-        both = ex["value"].notna() & im["value"].notna()
-        derived = tot["value"].isna() & both
-        tot.loc[derived, "value"] = ex["value"] + im["value"]
+        both = ~np.isnan(ex["value"]) & ~np.isnan(im["value"])
+        both_reported = ~np.isnan(ex["value_orig"]) & ~np.isnan(im["value_orig"])
+        # also when both flows were reported but cannot be converted for that year: the total then is
+        # "no rate", not "not reported"
+        derived = np.isnan(tot["value"]) & (both | (np.isnan(tot["value_orig"]) & both_reported))
         same_cur = ex["currency_orig"] == im["currency_orig"]
-        tot.loc[derived & same_cur, "value_orig"] = ex["value_orig"] + im["value_orig"]
-        tot.loc[derived, "currency_orig"] = ex["currency_orig"]
-        tot.loc[derived, "basis"] = np.where(ex["basis"] == im["basis"], ex["basis"], "mixed")[derived.to_numpy()]
-        tot.loc[derived, "sources"] = ex["sources"]
-        bal = pd.DataFrame(index=index)
-        bal["value"] = ex["value"] - im["value"]
-        bal["value_orig"] = np.where(same_cur, ex["value_orig"] - im["value_orig"], np.nan)
-        bal["currency_orig"] = ex["currency_orig"]
-        bal["basis"] = np.where(ex["basis"] == im["basis"], ex["basis"], "mixed")
-        bal["sources"] = ex["sources"]
-        per["balance"] = bal
+        same_basis = ex["basis"] == im["basis"]
+        tot["value"][derived] = (ex["value"] + im["value"])[derived]
+        tot["value_orig"][derived & same_cur] = (ex["value_orig"] + im["value_orig"])[derived & same_cur]
+        tot["currency_orig"][derived] = ex["currency_orig"][derived]
+        tot["basis"][derived] = np.where(same_basis, ex["basis"], "mixed")[derived]
+        tot["sources"][derived] = ex["sources"][derived]
+        per["balance"] = {"value": ex["value"] - im["value"],
+                          "value_orig": np.where(same_cur, ex["value_orig"] - im["value_orig"], np.nan),
+                          "currency_orig": ex["currency_orig"], "basis": np.where(same_basis, ex["basis"], "mixed"),
+                          "sources": ex["sources"]}
         who = names.get(rep, rep)
         flows = {"exports": "exports" if rep == a else "imports", "imports": "imports" if rep == a else "exports"}
         for measure, f in per.items():
-            f = f.reset_index()
-            f["measure"] = measure
-            f["reporter"] = rep
-            f["perspective"] = "reported" if rep == a else "mirror"
             if measure in flows:
                 why = f"not reported by {who} (its {flows[measure]}): a gap, not zero"
             elif measure == "total":
                 why = f"not reported by {who}: no total and not both flows"
             else:
                 why = f"cannot be computed: {who} did not report both flows"
-            f["note"] = np.where(f["value"].isna(), why, "")
+            note = np.where(np.isnan(f["value"]), why, "").astype(object)
             if measure == "total":
-                f.loc[derived.to_numpy(), "note"] = "exports + imports as reported by " + who
-            frames.append(f[cols])
-    if not frames or not years:
-        return pd.DataFrame(columns=cols)
-    out = pd.concat(frames, ignore_index=True)
-    conv_missing = out["value"].isna() & out["value_orig"].notna()
-    out.loc[conv_missing, "note"] = "no stored exchange rate for " + out.loc[conv_missing, "currency_orig"]
-    return out
+                note[derived] = "exports + imports as reported by " + who
+            conv_missing = np.isnan(f["value"]) & ~np.isnan(f["value_orig"])
+            note[conv_missing] = [rates.missing_note(c, int(y)) for c, y in
+                                  zip(f["currency_orig"][conv_missing], yarr[conv_missing], strict=True)]
+            out["year"].append(yarr)
+            out["measure"].append(np.full(ny, measure, dtype=object))
+            out["reporter"].append(np.full(ny, rep, dtype=object))
+            out["perspective"].append(np.full(ny, "reported" if rep == a else "mirror", dtype=object))
+            for c in ("basis", "value", "value_orig", "currency_orig", "sources"):
+                out[c].append(f[c])
+            out["note"].append(note)
+    return pd.DataFrame({c: np.concatenate(v) for c, v in out.items()}, columns=_TABLE_COLS)
 
 
 def _growth(table: pd.DataFrame, a: str, b: str, years: list[int]) -> pd.DataFrame:
-    rows = []
+    cols = ["year", "reporter", "perspective", "growth", "base_year", "note"]
+    out: dict[str, list] = {c: [] for c in cols}
     for rep in (a, b):
-        t = table[(table["measure"] == "total") & (table["reporter"] == rep)].set_index("year")["value"]
-        if t.empty:
+        t = table[(table["measure"] == "total") & (table["reporter"] == rep)]
+        if t.empty or len(years) < 2:
             continue
-        prev = t.shift(1)
-        g = (t / prev - 1.0) * 100.0
-        for y in years[1:]:
+        vals = t["value"].to_numpy(dtype=float)  # one per year, in year order
+        reported = ~np.isnan(t["value_orig"].to_numpy(dtype=float))
+        prev = np.concatenate([[np.nan], vals[:-1]])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = (vals / prev - 1.0) * 100.0
+        for i, y in enumerate(years[1:], start=1):
             note = ""
-            if pd.isna(t.get(y)):
-                note = f"{y} not reported"
-            elif pd.isna(prev.get(y)):
-                note = f"no growth: {y - 1} not reported"
-            rows.append({"year": y, "reporter": rep, "perspective": "reported" if rep == a else "mirror",
-                         "growth": g.get(y, np.nan), "base_year": y - 1, "note": note})
-    return pd.DataFrame(rows, columns=["year", "reporter", "perspective", "growth", "base_year", "note"])
+            if np.isnan(vals[i]):
+                note = f"{y}: no exchange rate" if reported[i] else f"{y} not reported"
+            elif np.isnan(prev[i]):
+                note = f"no growth: {y - 1} has no exchange rate" if reported[i - 1] else f"no growth: {y - 1} not reported"
+            out["year"].append(y)
+            out["reporter"].append(rep)
+            out["perspective"].append("reported" if rep == a else "mirror")
+            out["growth"].append(g[i])
+            out["base_year"].append(y - 1)
+            out["note"].append(note)
+    return pd.DataFrame(out, columns=cols).astype({"growth": float})
 
 
-def _commodities(df: pd.DataFrame, factors: dict[str, float]) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+def _commodities(df: pd.DataFrame, rates: _Rates) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
     cols = ["reporter", "partner", "flow", "year", "commodity", "label", "value", "value_orig", "currency_orig",
             "sources"]
     if df.empty:
         return pd.DataFrame(columns=cols), []
     c = df[df["commodity"] != ""]
-    named = sorted({(r, f, g) for r, f, g, v in zip(c["reporter"], c["flow"], c["commodity"], c["value_num"],
-                                                        strict=True) if pd.isna(v) or not hs.is_hs_code(g)})
-    c = c[c["value_num"].notna() & c["commodity"].map(hs.is_hs_code).astype(bool)]
+    is_code = c["commodity"].str.fullmatch(hs.CODE_PATTERN).fillna(False).astype(bool)
+    ok = c["value_num"].notna() & is_code
+    bad = c[~ok]
+    named = sorted(set(zip(bad["reporter"], bad["flow"], bad["commodity"], strict=True)))
+    c = c[ok]
     if c.empty:
         return pd.DataFrame(columns=cols), named
     c = c.assign(chapter=c["commodity"].str[:2], level=c["commodity"].str.len())
@@ -274,14 +410,15 @@ def _commodities(df: pd.DataFrame, factors: dict[str, float]) -> tuple[pd.DataFr
     lo = pd.Series(np.asarray(uniques)[g["src_lo"].to_numpy()], index=g.index)
     hi = pd.Series(np.asarray(uniques)[g["src_hi"].to_numpy()], index=g.index)
     g["sources"] = lo.where(lo == hi, lo + "|" + hi + "|…")
-    g["value"] = g["value_orig"] * g["currency"].map(factors).astype(float)
+    g["value"] = g["value_orig"] * np.array([rates.factor(c, int(y)) for c, y in zip(g["currency"], g["year"],
+                                                                                  strict=True)], dtype=float)
     g = g.rename(columns={"chapter": "commodity", "currency": "currency_orig"})
     g["label"] = g["commodity"].map(hs.label)
     return g[cols].sort_values(["year", "flow", "value"], ascending=[True, True, False]), named
 
 
-def _quoted(db: sqlite_utils.Database, figs: list[dict], a: str, b: str, currency: str, factors: dict[str, float],
-            conversions: dict[str, Conversion]) -> list[QuotedPoint]:
+def _quoted(db: sqlite_utils.Database, figs: list[dict], a: str, b: str, currency: str,
+            rates: _Rates) -> list[QuotedPoint]:
     out: list[QuotedPoint] = []
     in_display = {(_KIND_MEASURE.get(f["kind"]), f["year"]) for f in figs if f["unit"] == currency}
     for f in figs:
@@ -301,10 +438,10 @@ def _quoted(db: sqlite_utils.Database, figs: list[dict], a: str, b: str, currenc
             continue
         if (measure, f["year"]) in in_display:
             continue  # the same figure is quoted in the display currency too: draw that one, not a conversion
-        factor = factors.get(f["unit"], np.nan)
-        conv = conversions.get(f["unit"])
+        factor = rates.factor(f["unit"], f["year"])
+        conv = rates.at(f["unit"], f["year"])
         note = (f"converted at {conv.describe()}" if conv else
-                f"not converted: no stored {f['unit']}->{currency} rate")
+                f"not converted: {rates.missing_note(f['unit'], f['year'])}")
         value = None if np.isnan(factor) else f["value_num"] * factor
         out.append(QuotedPoint(f["id"], f["kind"], measure, f["year"], value, currency, f["text"], f["value"],
                                f["unit"], f["base_year"], value is not None, srcs, note))

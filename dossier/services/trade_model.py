@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 MEASURES = ("exports", "imports", "total", "balance")
@@ -106,35 +108,115 @@ class TradeView:
     years: list[int]
     table: pd.DataFrame  # long: year, measure, reporter, perspective, basis, value, value_orig, currency_orig, ...
     growth: pd.DataFrame  # year, reporter, perspective, growth (percent), base_year, note
-    commodities: pd.DataFrame  # reporter, flow, year, commodity, label, value, value_orig, currency_orig, sources
-    named_goods: list[tuple[str, str, str]]  # (reporter, flow, commodity) named without a value
     quoted: list[QuotedPoint]
     events: list[EventMarker]
-    conversions: dict[str, Conversion] = field(default_factory=dict)
+    # per source currency: the distinct dated rates used (oldest first); and which one for each year
+    conversions: dict[str, tuple[Conversion, ...]] = field(default_factory=dict)
     missing_rates: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # () -> (commodities, named goods); run once, on first use (the chart does not need them)
+    goods_loader: Callable[[], tuple[pd.DataFrame, list[tuple[str, str, str]]]] | None = field(default=None, repr=False)
+    _goods: tuple[pd.DataFrame, list[tuple[str, str, str]]] | None = field(default=None, repr=False)
+    _arrays: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _labels: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    _cols: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    year_rates: dict[str, dict[int, Conversion]] = field(default_factory=dict)
+
+    def rate_for(self, currency: str, year: int) -> Conversion | None:
+        """The stored rate used to show `year`'s values in `currency` (None: not converted)."""
+        return self.year_rates.get(currency, {}).get(year)
+
+    def rate_years(self, conv: Conversion) -> list[int]:
+        return sorted(y for y, c in self.year_rates.get(conv.frm, {}).items() if c is conv)
+
+    def rates_used(self) -> list[str]:
+        """One line per dated rate used: the rate, its date, source, and the years it converts."""
+        return [f"{c.describe()}; used for {years_text(self.rate_years(c))}"
+                for convs in self.conversions.values() for c in convs]
 
     def name(self, code: str) -> str:
         return self.names.get(code, code)
+
+    def _load_goods(self) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
+        if self._goods is None:
+            self._goods = self.goods_loader() if self.goods_loader is not None else (pd.DataFrame(), [])
+        return self._goods
+
+    @property
+    def commodities(self) -> pd.DataFrame:
+        """reporter, partner, flow, year, commodity, label, value, value_orig, currency_orig, sources."""
+        return self._load_goods()[0]
+
+    @property
+    def named_goods(self) -> list[tuple[str, str, str]]:
+        """(reporter, flow, good) named without a value (or without an HS code)."""
+        return self._load_goods()[1]
+
+    def _columns(self, which: str) -> dict[str, np.ndarray]:
+        """The table's (or growth's) columns as numpy arrays, once: per-series lookups on them cost
+        microseconds where a pandas filter costs about a millisecond (a redraw makes a dozen)."""
+        if which not in self._cols:
+            t = self.table if which == "table" else self.growth
+            self._cols[which] = {c: t[c].to_numpy() for c in t.columns}
+        return self._cols[which]
+
+    def _pick(self, which: str, mask: np.ndarray, col: str) -> tuple[np.ndarray, np.ndarray]:
+        c = self._columns(which)
+        if not mask.any():
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        years = c["year"][mask].astype(np.int64)
+        order = np.argsort(years, kind="stable")
+        return years[order], c[col][mask].astype(float)[order]
+
+    def _mask(self, measure: str, reporter: str) -> np.ndarray:
+        if not len(self.table):
+            return np.zeros(0, dtype=bool)
+        c = self._columns("table")
+        return (c["measure"] == measure) & (c["reporter"] == reporter)
+
+    def growth_arrays(self, reporter: str) -> tuple[np.ndarray, np.ndarray]:
+        """(years, growth in percent) of one reporter's total, NaN where it cannot be computed."""
+        key = ("growth", reporter)
+        if key not in self._arrays:
+            m = self._columns("growth")["reporter"] == reporter if len(self.growth) else np.zeros(0, dtype=bool)
+            self._arrays[key] = self._pick("growth", m, "growth")
+        return self._arrays[key]
+
+    def arrays(self, measure: str, reporter: str, column: str = "value") -> tuple[np.ndarray, np.ndarray]:
+        """(years, values) of one series as numpy arrays, NaN where not reported (or, for `value`, not
+        convertible); `column` 'value_orig' gives the values as reported.  Computed once."""
+        key = (measure, reporter) if column == "value" else (measure, reporter, column)
+        if key not in self._arrays:
+            self._arrays[key] = self._pick("table", self._mask(measure, reporter), column)
+        return self._arrays[key]
 
     @property
     def title(self) -> str:
         return f"{self.name(self.a)} – {self.name(self.b)}: trade as {self.name(self.a)}'s"
 
     def axis_label(self) -> str:
+        parts = []
         if self.missing_rates:
-            return f"{self.currency} — no stored rate: " + "; ".join(self.missing_rates)
+            parts.append("no stored rate: " + "; ".join(self.missing_rates))
         if self.conversions:
-            return f"{self.currency}, converted: " + "; ".join(c.describe() for c in self.conversions.values())
-        return f"{self.currency} (as reported, no conversion)"
+            parts.append("converted: " + "; ".join(self.rates_used()))
+        if not parts:
+            return f"{self.currency} (as reported, no conversion)"
+        return f"{self.currency} — " + "; ".join(parts)
 
     def series(self, measure: str, reporter: str) -> pd.DataFrame:
         t = self.table
         return t[(t["measure"] == measure) & (t["reporter"] == reporter)].sort_values("year")
 
     def series_label(self, measure: str, reporter: str) -> str:
-        s = self.series(measure, reporter)
-        bases = sorted({b for b in s["basis"] if b}) if len(s) else []
+        key = (measure, reporter)
+        if key not in self._labels:
+            self._labels[key] = self._series_label(measure, reporter)
+        return self._labels[key]
+
+    def _series_label(self, measure: str, reporter: str) -> str:
+        m = self._mask(measure, reporter)
+        bases = sorted({b for b in self._columns("table")["basis"][m] if b}) if m.any() else []
         basis = BASIS_LABELS.get(bases[0], bases[0]) if len(bases) == 1 else ("mixed bases" if bases else "")
         who = self.name(reporter)
         if reporter == self.a:
@@ -157,7 +239,9 @@ class TradeView:
                     continue
                 txt = f"{label}: {fmt_money(row['value'], self.currency)}"
                 if row["currency_orig"] != self.currency:
-                    txt += f" (= {fmt_money(row['value_orig'], row['currency_orig'])} as reported)"
+                    conv = self.rate_for(row["currency_orig"], year)
+                    at = f", at {conv.rate:.6g} {self.currency} per {conv.frm}, rate of {conv.date}" if conv else ""
+                    txt += f" (= {fmt_money(row['value_orig'], row['currency_orig'])} as reported{at})"
                 if row["sources"]:
                     txt += f" — source: {row['sources']}"
                 if row["note"]:
@@ -191,7 +275,7 @@ class TradeView:
             w = csv.writer(f, lineterminator="\r\n")
             w.writerow(cols)
             for _, r in self.table.sort_values(["year", "measure", "perspective"]).iterrows():
-                conv = self.conversions.get(r["currency_orig"])
+                conv = self.rate_for(r["currency_orig"], int(r["year"]))
                 w.writerow([int(r["year"]), r["measure"], r["reporter"],
                             self.b if r["reporter"] == self.a else self.a, r["perspective"], r["basis"],
                             _num(r["value"]), self.currency, _num(r["value_orig"]), r["currency_orig"] or "",
@@ -210,6 +294,23 @@ def _num(v: object) -> str:
         return ""
     f = float(v)  # type: ignore[arg-type]
     return str(int(f)) if f.is_integer() else repr(f)
+
+
+def years_text(ys: list[int]) -> str:
+    """[2015, 2016, 2017, 2019] -> '2015–2017, 2019'."""
+    out: list[str] = []
+    start = prev = None
+    for y in sorted(ys):
+        if start is None:
+            start = prev = y
+        elif y == prev + 1:
+            prev = y
+        else:
+            out.append(str(start) if start == prev else f"{start}–{prev}")
+            start = prev = y
+    if start is not None:
+        out.append(str(start) if start == prev else f"{start}–{prev}")
+    return ", ".join(out)
 
 
 def fmt_money(v: float, unit: str) -> str:

@@ -17,28 +17,50 @@ def _rows(db: sqlite_utils.Database, sql: str, params: tuple = ()) -> list[dict[
     return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
 
-def data_version(db: sqlite_utils.Database) -> tuple:
-    """Changes whenever trade statistics, quoted figures, rates, their citations or the events and
-    participants drawn on the chart change (rows added, edited by an import batch, deleted).  Reads
-    only indexed maxima and counts, so it is cheap enough to ask before every redraw."""
-    sql = ("SELECT (SELECT count(*) FROM trade), (SELECT max(rid) FROM trade), "
-           "(SELECT count(*) FROM figure), (SELECT max(rid) FROM figure), (SELECT max(batch_id) FROM figure), "
-           "(SELECT count(*) FROM fx_rate), (SELECT max(rid) FROM fx_rate), (SELECT max(batch_id) FROM fx_rate), "
-           "(SELECT count(*) FROM citation), (SELECT max(rid) FROM citation), "
-           "(SELECT count(*) FROM event), (SELECT max(rid) FROM event), (SELECT max(batch_id) FROM event), "
-           "(SELECT count(*) FROM participant), (SELECT max(rid) FROM participant), "
-           "(SELECT max(id) FROM import_batch), (SELECT count(undone_at) FROM import_batch), "
-           "(SELECT count(*) FROM source), (SELECT max(rid) FROM source)")
-    return tuple(db.conn.execute(sql).fetchone())
+def data_version(db: sqlite_utils.Database) -> tuple[tuple, tuple]:
+    """(statistics, annotations): two keys that change when what a trade view is computed from changes.
+
+    statistics: trade rows and exchange rates (with the rates' citations and sources): the
+    aggregation over trade rows.  annotations: quoted figures and their citations, events and their
+    participants: the cheap parts drawn over the statistics.  Both change when an import is undone.
+    Reads only counts over indexes and indexed maxima; the trade count is the costly part (a few ms
+    at 600k rows), so the panel asks only when the window says data changed."""
+    stats = ("SELECT (SELECT count(*) FROM trade), (SELECT max(rid) FROM trade), "
+             "(SELECT count(*) FROM fx_rate), (SELECT max(rid) FROM fx_rate), (SELECT max(batch_id) FROM fx_rate), "
+             "(SELECT count(*) FROM citation WHERE fact_table = 'fx_rate'), "
+             "(SELECT max(rid) FROM citation WHERE fact_table = 'fx_rate'), "
+             "(SELECT count(*) FROM source), (SELECT max(rid) FROM source), "
+             "(SELECT count(undone_at) FROM import_batch)")
+    notes = ("SELECT (SELECT count(*) FROM figure), (SELECT max(rid) FROM figure), (SELECT max(batch_id) FROM figure), "
+             "(SELECT count(*) FROM citation WHERE fact_table = 'figure'), "
+             "(SELECT max(rid) FROM citation WHERE fact_table = 'figure'), "
+             "(SELECT count(*) FROM event), (SELECT max(rid) FROM event), (SELECT max(batch_id) FROM event), "
+             "(SELECT count(*) FROM participant), (SELECT max(rid) FROM participant), "
+             "(SELECT count(*) FROM source), (SELECT max(rid) FROM source), "
+             "(SELECT max(id) FROM import_batch), (SELECT count(undone_at) FROM import_batch)")
+    return tuple(db.conn.execute(stats).fetchone()), tuple(db.conn.execute(notes).fetchone())
 
 
-def pair_trade(db: sqlite_utils.Database, a: str, b: str) -> list[tuple]:
-    """Every trade row reported by a about b or by b about a (tuples in TRADE_COLUMNS order)."""
+def pair_trade(db: sqlite_utils.Database, a: str, b: str, part: str = "all") -> list[tuple]:
+    """Trade rows reported by a about b or by b about a (tuples in TRADE_COLUMNS order).  `part`:
+    'totals' (all-goods rows, commodity ''), 'goods' (commodity rows) or 'all'.  Each side is one
+    range of the trade_pair index; the chart needs only the totals, so a pair switch reads ~120 rows
+    instead of the ~3,000 commodity rows."""
+    cond = {"all": "", "totals": " AND commodity = ''", "goods": " AND commodity <> ''"}[part]
+    cols = ", ".join(TRADE_COLUMNS)
     return db.conn.execute(
-        f"SELECT {', '.join(TRADE_COLUMNS)} FROM trade WHERE reporter = ? AND partner = ? "
-        "UNION ALL "
-        f"SELECT {', '.join(TRADE_COLUMNS)} FROM trade WHERE reporter = ? AND partner = ?",
+        f"SELECT {cols} FROM trade WHERE reporter = ? AND partner = ?{cond} "
+        f"UNION ALL SELECT {cols} FROM trade WHERE reporter = ? AND partner = ?{cond}",
         (a, b, b, a)).fetchall()
+
+
+def pair_years(db: sqlite_utils.Database, a: str, b: str) -> tuple[int, int] | None:
+    """First and last year of any trade row for the pair (index bounds), or None without rows."""
+    r = db.conn.execute(
+        "SELECT min(lo), max(hi) FROM (SELECT min(year) AS lo, max(year) AS hi FROM trade WHERE reporter = ? "
+        "AND partner = ? UNION ALL SELECT min(year), max(year) FROM trade WHERE reporter = ? AND partner = ?)",
+        (a, b, b, a)).fetchone()
+    return (int(r[0]), int(r[1])) if r[0] is not None else None
 
 
 def trade_citations(db: sqlite_utils.Database, rids: list[int]) -> dict[int, str]:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QHBoxLayout,
     QMessageBox,
+    QSizePolicy,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -26,9 +27,18 @@ from PySide6.QtWidgets import (
 )
 
 from dossier.plotting.trade_chart import MODE_LABELS, TradeChart
+from dossier.plotting.trade_goods import FLOWS, GoodsChart
 from dossier.services.trade import TradeService
 from dossier.services.trade_model import TradeView, fmt_money
 from dossier.ui import plain
+
+
+class _ShrinkableCombo(QComboBox):
+    """Prefers its whole contents, may shrink to a few characters."""
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt API
+        h = super().minimumSizeHint()
+        return QSize(min(h.width(), self.fontMetrics().horizontalAdvance("Total…") + 40), h.height())
 
 
 class TradePanel(QWidget):
@@ -45,13 +55,19 @@ class TradePanel(QWidget):
         self.b_box.setObjectName("trade-b")
         self.currency_box = QComboBox(self)
         self.currency_box.setObjectName("trade-currency")
-        self.mode_box = QComboBox(self)
+        self.mode_box = _ShrinkableCombo(self)
         for key, text in MODE_LABELS.items():
             self.mode_box.addItem(text, key)
-        for box in (self.a_box, self.b_box, self.currency_box, self.mode_box):
+        for box in (self.a_box, self.b_box, self.currency_box):
             # long country names must not force the window wider (the dock shrinks with the window)
             box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             box.setMinimumContentsLength(4)
+        self.mode_box.setObjectName("trade-mode")
+        # the mode's few fixed labels are shown whole (its preferred width is its longest label; the
+        # country pickers give way first) yet it may shrink in a narrow window: it never sets the
+        # window's minimum width
+        self.mode_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.mode_box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         bar.addWidget(plain.label("Trade of", self))
         bar.addWidget(self.a_box, 2)
         bar.addWidget(plain.label("with", self))
@@ -62,27 +78,56 @@ class TradePanel(QWidget):
         lay.addLayout(bar)
         self.tabs = QTabWidget(self)
         self.chart = TradeChart(self)
-        self.commodities = QTableWidget(0, 6, self)
+        # the commodity tab: stacked bars per year by HS chapter (one flow), the table behind them below
+        self.goods_tab = QWidget(self)
+        gl = QVBoxLayout(self.goods_tab)
+        gl.setContentsMargins(0, 2, 0, 0)
+        row = QHBoxLayout()
+        self.goods_flow = QComboBox(self.goods_tab)
+        self.goods_flow.setObjectName("trade-goods-flow")
+        for key, text in FLOWS.items():
+            self.goods_flow.addItem(text, key)
+        self.goods_flow.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        row.addWidget(plain.label("Flow", self.goods_tab))
+        row.addWidget(self.goods_flow)
+        row.addStretch(1)
+        gl.addLayout(row)
+        split = QSplitter(Qt.Orientation.Vertical, self.goods_tab)
+        self.goods = GoodsChart(split)
+        self.goods.plot.setXLink(self.chart.plot)  # the same time axis as the chart (and the timeline)
+        self.commodities = QTableWidget(0, 6, split)
         self.commodities.setObjectName("trade-commodities")
         self.commodities.setHorizontalHeaderLabels(["Year", "Reported by", "Flow", "Commodity", "Value", "Sources"])
         self.commodities.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        split.addWidget(self.goods)
+        split.addWidget(self.commodities)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        gl.addWidget(split, 1)
         self.tabs.addTab(self.chart, "Chart")
-        self.tabs.addTab(self.commodities, "Commodities")
+        self.tabs.addTab(self.goods_tab, "Commodities")
         lay.addWidget(self.tabs, 1)
         self.status = plain.label("", self)
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self.view: TradeView | None = None
+        self._commodities_for: TradeView | None = None  # the view the commodity tab shows
         self._filling = False
         self._fill_pickers()
         for box in (self.a_box, self.b_box, self.currency_box, self.mode_box):
             box.currentIndexChanged.connect(self.refresh)
         self.chart.hovered.connect(self._hover)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.goods_flow.currentIndexChanged.connect(self._goods_flow_changed)
+        self.goods.hovered.connect(self._hover_goods)
         self.chart.year_clicked.connect(self._year_clicked)
         self.refresh()
 
     # --- pickers ---------------------------------------------------------------------------------
-    def _fill_pickers(self) -> None:
+    def _fill_pickers(self, keep_choice: bool = False) -> None:
+        """Country and currency lists; with `keep_choice` the chosen pair and currency stay when they
+        still exist, else the first pair with data and USD."""
+        keep, keep_cur = self.pair() if keep_choice else (None, None), self.currency_box.currentData() if keep_choice else None
         self._filling = True
         try:
             countries = self.service.countries()
@@ -94,10 +139,12 @@ class TradePanel(QWidget):
             self.currency_box.clear()
             for cur in self.service.currencies():
                 self.currency_box.addItem(cur, cur)
-            pair = self.service.default_pair()
+            pair = keep if all(keep) and self.a_box.findData(keep[0]) >= 0 and self.b_box.findData(keep[1]) >= 0 \
+                else self.service.default_pair()
             if pair:
                 self.set_pair(*pair, refresh=False)
-            i = self.currency_box.findData("USD")
+            i = self.currency_box.findData(keep_cur) if keep_cur else -1
+            i = i if i >= 0 else self.currency_box.findData("USD")
             if i >= 0:
                 self.currency_box.setCurrentIndex(i)
         finally:
@@ -136,13 +183,29 @@ class TradePanel(QWidget):
             self.chart.set_view(None)
             self.status.setText("Choose two different countries.")
             return
-        self.view = self.service.view(a, b, self.currency_box.currentData() or "USD")
+        # no data check per switch: on_database_changed checks when the window says data changed
+        self.view = self.service.view(a, b, self.currency_box.currentData() or "USD", check=False)
         self.chart.set_view(self.view, self.mode_box.currentData())
-        self._fill_commodities(self.view)
+        if self.tabs.currentWidget() is self.goods_tab:
+            self._fill_commodities(self.view)
         msg = "; ".join(self.view.missing_rates) if self.view.missing_rates else self.view.axis_label()
         self.status.setText(msg)
 
+    def _tab_changed(self) -> None:
+        if self.tabs.currentWidget() is self.goods_tab and self.view is not None:
+            self._fill_commodities(self.view)
+
+    def _goods_flow_changed(self) -> None:
+        if self.view is not None and self.tabs.currentWidget() is self.goods_tab:
+            self.goods.set_goods(self.view, self.goods_flow.currentData())
+
     def _fill_commodities(self, v: TradeView) -> None:
+        """The commodity tab, filled when shown (a pair with 97 chapters has ~3,000 rows; the chart
+        does not need them, so a pair switch with the chart showing does not compute them)."""
+        if self._commodities_for is v:
+            return
+        self._commodities_for = v
+        self.goods.set_goods(v, self.goods_flow.currentData())
         rows = [(str(r.year), v.name(r.reporter), r.flow, r.label,
                  fmt_money(r.value, v.currency) if r.value == r.value else f"no rate ({r.currency_orig})",
                  r.sources) for r in v.commodities.itertuples()]
@@ -163,6 +226,14 @@ class TradePanel(QWidget):
         self.chart.glw.setToolTip(tip)
         if text:
             QToolTip.showText(where, tip, self.chart.glw)
+        else:
+            QToolTip.hideText()
+
+    def _hover_goods(self, text: str, where: QPoint) -> None:
+        tip = plain.tooltip(text) if text else ""
+        self.goods.glw.setToolTip(tip)
+        if text:
+            QToolTip.showText(where, tip, self.goods.glw)
         else:
             QToolTip.hideText()
 
@@ -190,8 +261,16 @@ class TradePanel(QWidget):
                 self.set_pair(a, rid)
 
     def on_database_changed(self) -> None:
-        self.service = TradeService(self.window_.session.db)
-        self._fill_pickers()
+        """Another database: a new service.  The same one changed (import, edit, undo): the service
+        drops only what changed (statistics when trade rows or rates changed; otherwise only the
+        quoted figures and events are re-read).  Pickers are refilled only for another database or
+        changed statistics (the country and currency lists come from them)."""
+        same = self.window_.session.db is self.service.db
+        if not same:
+            self.service = TradeService(self.window_.session.db)
+        changed = self.service.check()
+        if changed:
+            self._fill_pickers(keep_choice=same)
         self.refresh()
 
     # --- export ----------------------------------------------------------------------------------
