@@ -24,9 +24,11 @@ def resolve_db(arg: str | None) -> tuple[Path, bool]:
 
 def build_window(db_path: Path, create_sample: bool):
     from dossier.services.session import Session
+    from dossier.ui import gc_guard
     from dossier.ui.main_window import MainWindow
     from dossier.ui.settings import Settings
 
+    gc_guard.install()  # before any worker thread starts: cycles (and Qt objects in them) die on this thread
     session = Session.open(db_path, create_sample_if_missing=create_sample)
     settings = Settings()
     settings.add_recent(db_path)

@@ -52,6 +52,20 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _gc_on_gui_thread():
+    """Once a test has made a QApplication, cyclic garbage is collected on the GUI thread only (as the
+    app does from its first window: dossier.ui.gc_guard), so no later test's worker destroys Qt objects."""
+    yield
+    from dossier.ui import gc_guard
+
+    if not gc_guard.installed():
+        from PySide6.QtCore import QCoreApplication
+
+        if QCoreApplication.instance() is not None:
+            gc_guard.install()
+
+
+@pytest.fixture(autouse=True)
 def _key_provider():
     """Each test starts with no remembered passphrase and the mode's key provider (none when plain)."""
     from dossier.storage import crypto
