@@ -39,6 +39,18 @@ DETAIL_CAP = 5000  # changes kept with details per op (counts are always exact)
 Progress = Callable[[int, int, str], None]  # (done, total, what); may raise Cancelled
 
 
+
+def _references(values: dict, spec) -> Iterator[tuple[str, str, str]]:
+    """(column, target kind, id) for every reference a row's values make, per `spec` (column, type,
+    target); a `refs:source` cell holds several ids."""
+    for col, t, target in spec:
+        val = values.get(col)
+        if val is None or val == "" or val == []:
+            continue
+        for x in (val if t == "refs:source" else (val,)):
+            yield col, target, x
+
+
 class Cancelled(Exception):
     pass
 
@@ -215,18 +227,14 @@ class ChangePass:
                 continue
             v = row.values
             unsure = some_gone
-            for col, t, target in spec:
-                val = v.get(col)
-                if val is None or val == "" or val == []:
-                    continue
-                for x in (val if t == "refs:source" else (val,)):
-                    if target == "entity":
-                        if x in newp or x in newo or x in found["entity"]:
-                            continue
-                    elif x in new[target] or x in found[target]:
+            for _col, target, x in _references(v, spec):
+                if target == "entity":
+                    if x in newp or x in newo or x in found["entity"]:
                         continue
-                    wanted.setdefault(target, set()).add(x)
-                    unsure = True
+                elif x in new[target] or x in found[target]:
+                    continue
+                wanted.setdefault(target, set()).add(x)
+                unsure = True
             if unsure:
                 check.append(i)
         for target, ids in wanted.items():  # ids found once stay found: records leave only through `gone`
@@ -235,29 +243,25 @@ class ChangePass:
             row = rows[i]
             probs = out[i]
             v = row.values
-            for col, t, target in spec:
-                val = v.get(col)
-                if val is None or val == "" or val == []:
+            for col, target, x in _references(v, spec):
+                if target == "entity":
+                    ok = (x not in gone["people"] and x not in gone["organizations"]
+                          and (x in newp or x in newo or x in found["entity"]))
+                else:
+                    ok = x not in gone[target] and (x in new[target] or x in found[target])
+                if ok:
                     continue
-                for x in (val if t == "refs:source" else (val,)):
-                    if target == "entity":
-                        ok = (x not in gone["people"] and x not in gone["organizations"]
-                              and (x in newp or x in newo or x in found["entity"]))
-                    else:
-                        ok = x not in gone[target] and (x in new[target] or x in found[target])
-                    if ok:
-                        continue
-                    if target == "sources":
-                        msg = f"unknown source {x!r} (not in the database nor in a sources file of this import)"
-                    elif target == "entity":
-                        msg = f"unknown person, organisation or country {x!r}"
-                    else:
-                        msg = f"unknown {_SINGULAR[target]} {x!r}"
-                    p = Problem(row.file, row.line, col, msg)
-                    if target == row.kind.name:  # may be defined further down the same file
-                        self.pending.append((target, x, p))
-                    else:
-                        probs.append(p)
+                if target == "sources":
+                    msg = f"unknown source {x!r} (not in the database nor in a sources file of this import)"
+                elif target == "entity":
+                    msg = f"unknown person, organisation or country {x!r}"
+                else:
+                    msg = f"unknown {_SINGULAR[target]} {x!r}"
+                p = Problem(row.file, row.line, col, msg)
+                if target == row.kind.name:  # may be defined further down the same file
+                    self.pending.append((target, x, p))
+                else:
+                    probs.append(p)
         return out
 
     # --- conflicts ----------------------------------------------------------------------------

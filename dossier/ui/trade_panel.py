@@ -116,10 +116,10 @@ class TradePanel(QWidget):
         self._fill_pickers()
         for box in (self.a_box, self.b_box, self.currency_box, self.mode_box):
             box.currentIndexChanged.connect(self.refresh)
-        self.chart.hovered.connect(self._hover)
+        self.chart.hovered.connect(lambda text, where: self._show_tip(self.chart.glw, text, where))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.goods_flow.currentIndexChanged.connect(self._goods_flow_changed)
-        self.goods.hovered.connect(self._hover_goods)
+        self.goods.hovered.connect(lambda text, where: self._show_tip(self.goods.glw, text, where))
         self.chart.year_clicked.connect(self._year_clicked)
         self.refresh()
 
@@ -221,19 +221,13 @@ class TradePanel(QWidget):
             self.commodities.setItem(0, 3, QTableWidgetItem("No commodity breakdown stored for this pair."))
 
     # --- links -----------------------------------------------------------------------------------
-    def _hover(self, text: str, where: QPoint) -> None:
+    @staticmethod
+    def _show_tip(glw, text: str, where: QPoint) -> None:
+        """Hover text of a chart (the figures and their sources), as plain text."""
         tip = plain.tooltip(text) if text else ""
-        self.chart.glw.setToolTip(tip)
+        glw.setToolTip(tip)
         if text:
-            QToolTip.showText(where, tip, self.chart.glw)
-        else:
-            QToolTip.hideText()
-
-    def _hover_goods(self, text: str, where: QPoint) -> None:
-        tip = plain.tooltip(text) if text else ""
-        self.goods.glw.setToolTip(tip)
-        if text:
-            QToolTip.showText(where, tip, self.goods.glw)
+            QToolTip.showText(where, tip, glw)
         else:
             QToolTip.hideText()
 
