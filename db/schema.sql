@@ -1,4 +1,4 @@
--- Generated from the migrations (schema version 8); do not edit: run
+-- Generated from the migrations (schema version 13); do not edit: run
 --   python -m dossier.storage.schema_dump > db/schema.sql
 
 CREATE INDEX change_log_batch ON change_log(batch_id, table_name);
@@ -8,6 +8,8 @@ CREATE INDEX change_log_record ON change_log(table_name, record_key);
 CREATE INDEX citation_source ON citation(source);
 
 CREATE INDEX era_time ON era(start_lo, end_hi);
+
+CREATE INDEX event_browse ON event(coalesce(start_lo, -9223372036854775808), title);
 
 CREATE INDEX event_country ON event(country);
 
@@ -23,11 +25,15 @@ CREATE INDEX identifier_entity ON identifier(entity);
 
 CREATE INDEX merged_id_new ON merged_id(new_id);
 
+CREATE INDEX organization_browse ON organization(name COLLATE NOCASE);
+
 CREATE INDEX organization_country ON organization(country);
 
 CREATE INDEX organization_parent ON organization(parent);
 
 CREATE INDEX participant_entity ON participant(entity);
+
+CREATE INDEX person_browse ON person((CASE WHEN sort_name <> '' THEN sort_name ELSE name END) COLLATE NOCASE);
 
 CREATE INDEX posting_person ON posting(person);
 

@@ -206,6 +206,10 @@ REVIEWED = {
     ('bulk.py', 'src'),
     ('bulk.py', 'table'),
     ('bulk.py', 'where'),
+    # browse_queries.py: table names, sort expressions and columns from its fixed ORDERS, '?' placeholders
+    ('browse_queries.py', 'o.table'), ('browse_queries.py', '_order(table).table'),
+    ('browse_queries.py', 'o.columns'), ('browse_queries.py', 'keys'), ('browse_queries.py', 'first'),
+    ('browse_queries.py', "', '.join(rest)"), ('browse_queries.py', "', '.join('?' * len(rest))"),
     ('rekey.py', 'before.application_id'),  # ints read from PRAGMA (issue 10)
     ('rekey.py', 'before.user_version'),
     ('rekey.py', '_export_target_key(partial, new)'),  # '' or keys.raw_key_literal: hex digits only

@@ -54,6 +54,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "0003_timeline", _sql_file("0003_timeline")),
     Migration(5, "0005_change_log", _sql_file("0005_change_log")),
     Migration(8, "0008_merged_id", _sql_file("0008_merged_id")),
+    Migration(13, "0013_browse_order", _sql_file("0013_browse_order")),
 ]
 LATEST = MIGRATIONS[-1].version
 

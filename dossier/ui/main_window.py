@@ -12,16 +12,11 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMenu,
     QMessageBox,
-    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -30,62 +25,9 @@ from dossier.paths import resources_dir
 from dossier.services.browse import Details
 from dossier.services.session import Session
 from dossier.ui import plain
+from dossier.ui.browser import BrowserPanel
+from dossier.ui.browser_model import ROLE_REF
 from dossier.ui.settings import Settings
-
-ROLE_REF = Qt.ItemDataRole.UserRole + 1  # (table, id) of the record an item stands for
-
-
-class BrowserPanel(QWidget):
-    """Tabs of people, organisations and events, with a search box over names in every script."""
-
-    selected = Signal(str, str)  # table, id
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(4, 4, 4, 4)
-        self.search = QLineEdit(self)
-        self.search.setPlaceholderText("Search names (any script), titles, places…")
-        self.search.setClearButtonEnabled(True)
-        lay.addWidget(self.search)
-        self.tabs = QTabWidget(self)
-        self.lists: dict[str, QListWidget] = {}
-        for table, title in (("person", "People"), ("organization", "Organisations"), ("event", "Events"),
-                             ("search", "Search")):
-            lw = QListWidget(self)
-            lw.setObjectName(f"browser-{table}")
-            lw.currentItemChanged.connect(self._changed)
-            lw.itemActivated.connect(lambda item: self._changed(item, None))
-            self.lists[table] = lw
-            self.tabs.addTab(lw, title)
-        lay.addWidget(self.tabs)
-
-    def _changed(self, item: QListWidgetItem | None, _prev: object) -> None:
-        if item is not None:
-            table, rid = item.data(ROLE_REF)
-            self.selected.emit(table, rid)
-
-    def fill(self, table: str, rows: list[tuple[str, str, str]]) -> None:
-        """rows: (id, label, tooltip)"""
-        lw = self.lists[table]
-        lw.clear()
-        for rid, text, tip in rows:
-            it = QListWidgetItem(text)
-            it.setData(ROLE_REF, (table if table != "search" else tip.split("\x1f")[0], rid))
-            it.setToolTip(plain.tooltip(tip.split("\x1f")[-1]))
-            lw.addItem(it)
-
-    def select(self, table: str, rid: str) -> bool:
-        lw = self.lists.get(table)
-        if lw is None:
-            return False
-        for i in range(lw.count()):
-            if lw.item(i).data(ROLE_REF) == (table, rid):
-                self.tabs.setCurrentWidget(lw)
-                lw.setCurrentRow(i)
-                return True
-        return False
-
 
 class DetailsPanel(QTreeWidget):
     """The selected record with its dates, participants and sources (grades, quotes).  Plain text
@@ -155,6 +97,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.details)
         self.browser.selected.connect(self.select_record)
         self.browser.search.textChanged.connect(self._search)
+        self.browser.counted.connect(self._show_counts)
         self._build_menus()
         self.statusBar().showMessage("Ready")
         self.resize(1400, 860)
@@ -216,24 +159,24 @@ class MainWindow(QMainWindow):
 
     # --- data -----------------------------------------------------------------------------------
     def refresh(self) -> None:
-        b = self.session.browser()
-        self.browser.fill("person", [(p["id"], p["name"] + (f"  {p['native_name']}" if p["native_name"] else ""),
-                                      f"{p['name']} ({p['nationality'] or '?'})") for p in b.people])
-        self.browser.fill("organization", [(o["id"], o["name"], f"{o['name']} [{o['kind']}]") for o in b.organizations])
-        self.browser.fill("event", [(e["id"], f"{e['start'] or '?'}  {e['title']}", f"{e['title']} [{e['kind']}]")
-                                    for e in b.events])
         self.setWindowTitle(f"{self.session.path.name} — Dossier")
-        self.statusBar().showMessage(f"{self.session.path}  ·  {len(b.people)} people, "
-                                     f"{len(b.organizations)} organisations, {len(b.events)} events")
+        self.browser.load(self.session)  # big lists count and page in the background
+
+    def _show_counts(self) -> None:
+        c = self.browser.counts
+
+        def n(table: str, what: str) -> str:
+            return f"{c[table]:,} {what}" if c.get(table) is not None else f"counting {what}…"
+
+        self.statusBar().showMessage(f"{self.session.path}  ·  {n('person', 'people')}, "
+                                     f"{n('organization', 'organisations')}, {n('event', 'events')}")
 
     def select_record(self, table: str, rid: str) -> None:
         self.details.show_details(self.session.details(table, rid))
         self.record_selected.emit(table, rid)
 
     def _search(self, text: str) -> None:
-        hits = self.session.search(text) if text.strip() else []
-        self.browser.fill("search", [(h["id"], f"{h['label']}  ({h['table']})", f"{h['table']}\x1f{h['label']}")
-                                     for h in hits])
+        self.browser.run_search(text)
         if text.strip():
             self.browser.tabs.setCurrentWidget(self.browser.lists["search"])
 
@@ -316,5 +259,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
         self.save_layout()
+        self.browser.stop()
         self.session.close()
         super().closeEvent(event)
