@@ -118,12 +118,17 @@ def test_pages_and_positions_match_the_plain_order(tmp_path):
             pages = [browse_list.page(db, table, n) for n in range((len(want) + browse_list.PAGE - 1)
                                                                    // browse_list.PAGE)]
             assert [(r.id, r.label) for p in pages for r in p] == want
+            # read from the nearer end when the total is known: the same pages, the last one short
+            assert [browse_list.page(db, table, n, total=len(want)) for n in range(len(pages))] == pages
             for n in range(1, len(pages)):  # a seek from a neighbour's key gives the same page as OFFSET
                 assert browse_list.page(db, table, n, after=pages[n - 1][-1].key) == pages[n]
                 assert browse_list.page(db, table, n - 1, before=pages[n][0].key) == pages[n - 1]
             for i in random.Random(1).sample(range(len(want)), min(60, len(want))):
                 assert browse_list.position(db, table, want[i][0]) == i
+                pos, rows = browse_list.locate(db, table, want[i][0])  # the page by seeks around the record
+                assert pos == i and rows == pages[i // browse_list.PAGE]
         assert browse_list.position(db, "event", "no-such-event") is None
+        assert browse_list.locate(db, "event", "no-such-event") is None
     finally:
         close_database(db)
 

@@ -50,14 +50,19 @@ def count(db: sqlite_utils.Database, table: str) -> int:
 
 
 def page(db: sqlite_utils.Database, table: str, number: int, *, after: bq.Key | None = None,
-         before: bq.Key | None = None) -> list[Row]:
+         before: bq.Key | None = None, total: int | None = None) -> list[Row]:
     """Page `number` (PAGE rows from number * PAGE).  With the key of the row just before the page
-    (`after`) or just after it (`before`) it is an index seek; without, an OFFSET (costs grow with it)."""
+    (`after`) or just after it (`before`) it is an index seek; without, an OFFSET, whose cost grows
+    with it: from the nearer end of the list when its `total` is known."""
     if after is not None:
         return _out(table, bq.page_after(db, table, after, PAGE))
     if before is not None:
         return _out(table, bq.page_before(db, table, before, PAGE))
-    return _out(table, bq.page_at(db, table, number * PAGE, PAGE))
+    start = number * PAGE
+    if total is not None and start > total // 2:
+        end = min(total, start + PAGE)
+        return _out(table, bq.page_from_end(db, table, total - end, end - start))
+    return _out(table, bq.page_at(db, table, start, PAGE))
 
 
 def page_rows(db: sqlite_utils.Database, table: str, limit: int = SMALL) -> list[Row]:
@@ -69,6 +74,18 @@ def position(db: sqlite_utils.Database, table: str, record_id: str) -> int | Non
     """The record's row in its list, or None if there is no such record."""
     key = bq.key_of(db, table, record_id)
     return None if key is None else bq.rank(db, table, key)
+
+
+def locate(db: sqlite_utils.Database, table: str, record_id: str) -> tuple[int, list[Row]] | None:
+    """The record's row in its list and the page holding it (read by index seeks around the record's
+    key, not by OFFSET), or None if there is no such record."""
+    key = bq.key_of(db, table, record_id)
+    if key is None:
+        return None
+    pos = bq.rank(db, table, key)
+    i = pos % PAGE
+    rows = (bq.page_before(db, table, key, i) if i else []) + bq.page_after(db, table, key, PAGE - i, inclusive=True)
+    return pos, _out(table, rows)
 
 
 def exists(db: sqlite_utils.Database, table: str, record_id: str) -> bool:

@@ -59,12 +59,15 @@ def _rows(db: sqlite_utils.Database, sql: str, params: tuple, n_keys: int) -> li
     return [(dict(zip(names, r[:n], strict=True)), tuple(r[n:])) for r in cur.fetchall()]
 
 
-def _after(o: Order, key: Key, desc: bool) -> tuple[str, tuple]:
-    """Rows strictly after `key` (before it when `desc`): a range on the first, indexed key, so SQLite
-    seeks there, then the row value of the remaining keys (rows with the same first key)."""
+def _after(o: Order, key: Key, desc: bool, inclusive: bool = False) -> tuple[str, tuple]:
+    """Rows after `key` (before it when `desc`; the row of `key` too if `inclusive`): a range on the
+    first, indexed key, so SQLite seeks there, then the row value of the remaining keys (rows with the
+    same first key)."""
     op, op_eq = ("<", "<=") if desc else (">", ">=")
+    rest_op = op_eq if inclusive else op
     first, rest = o.keys[0], (*o.keys[1:], "rid")
-    where = f"{first} {op_eq} ? AND ({first} {op} ? OR ({', '.join(rest)}) {op} ({', '.join('?' * len(rest))}))"
+    where = (f"{first} {op_eq} ? AND ({first} {op} ? OR ({', '.join(rest)}) {rest_op} "
+             f"({', '.join('?' * len(rest))}))")
     return where, (key[0], key[0], *key[1:])
 
 
@@ -82,9 +85,19 @@ def page_at(db: sqlite_utils.Database, table: str, offset: int, limit: int) -> l
     return _rows(db, _select(o) + _by(o) + " LIMIT ? OFFSET ?", (limit, max(0, offset)), len(o.keys))
 
 
-def page_after(db: sqlite_utils.Database, table: str, key: Key, limit: int) -> list[tuple[dict[str, Any], Key]]:
+def page_from_end(db: sqlite_utils.Database, table: str, offset: int, limit: int) -> list[tuple[dict[str, Any], Key]]:
+    """`limit` rows ending `offset` rows before the end, in list order: the index read backwards, so a
+    page near the end costs as little as one near the start."""
     o = _order(table)
-    where, params = _after(o, key, desc=False)
+    rows = _rows(db, _select(o) + _by(o, desc=True) + " LIMIT ? OFFSET ?", (limit, max(0, offset)), len(o.keys))
+    rows.reverse()
+    return rows
+
+
+def page_after(db: sqlite_utils.Database, table: str, key: Key, limit: int, *, inclusive: bool = False
+               ) -> list[tuple[dict[str, Any], Key]]:
+    o = _order(table)
+    where, params = _after(o, key, desc=False, inclusive=inclusive)
     return _rows(db, _select(o) + " WHERE " + where + _by(o) + " LIMIT ?", (*params, limit), len(o.keys))
 
 

@@ -143,10 +143,9 @@ class BrowserPanel(QWidget):
     # --- loading --------------------------------------------------------------------------------
     def load(self, session: Any) -> None:
         """Show the lists of `session`'s database (again: after an edit, an import, another file)."""
-        if self.worker is None or self.worker.session is not session:
-            self.stop()
-            self.worker = BrowserWorker(session, self)
-            self.worker.done.connect(self._done)
+        self.stop()  # a fresh reader each time: its connection sees this file as it is now (even restored)
+        self.worker = BrowserWorker(session, self)
+        self.worker.done.connect(self._done)
         self.session = session
         self._target = None
         self._awaiting.clear()
@@ -193,7 +192,7 @@ class BrowserPanel(QWidget):
 
     def _read_now(self, m: RecordListModel, n: int) -> list[Row]:
         after, before = m.neighbours(n)
-        return browse_list.page(self.session.db, m.table, n, after=after, before=before)
+        return browse_list.page(self.session.db, m.table, n, after=after, before=before, total=m.total)
 
     def _load_soon(self, m: RecordListModel, n: int) -> None:
         """A small list's page that left the cache: read on the UI thread, after the paint that asked."""
@@ -202,14 +201,14 @@ class BrowserPanel(QWidget):
 
     def _load_in_background(self, m: RecordListModel, n: int) -> None:
         after, before = m.neighbours(n)
-        gen, table = m.generation, m.table
+        gen, table, total = m.generation, m.table, m.total
         self._track(table)
         vis = self._visible[table]
 
         def job(db: Any) -> list[Row]:
             if not vis[0] - 2 * PAGE <= n * PAGE <= vis[1] + 2 * PAGE:
                 raise Skipped  # scrolled away meanwhile
-            return browse_list.page(db, table, n, after=after, before=before)
+            return browse_list.page(db, table, n, after=after, before=before, total=total)
 
         self._submit(job, lambda rows, err: m.put(gen, n, None if err else rows), page=True)
 
@@ -256,16 +255,12 @@ class BrowserPanel(QWidget):
         target, m = (table, rid), lv.model()
         self._target, gen = target, m.generation
 
-        def job(db: Any) -> tuple[int | None, list[Row] | None]:
-            pos = browse_list.position(db, table, rid)
-            return pos, (browse_list.page(db, table, pos // PAGE) if pos is not None else None)
-
-        self._submit(job, lambda res, err: self._place(lv, gen, target, res, err))
+        self._submit(lambda db: browse_list.locate(db, table, rid), lambda res, err: self._place(lv, gen, target, res, err))
         return True
 
     def _place(self, lv: BrowserList, gen: int, target: tuple[str, str], res: Any, err: str) -> None:
         m = lv.model()
-        if err or res is None or self._target != target or gen != m.generation or res[0] is None:
+        if err or res is None or self._target != target or gen != m.generation:
             return
         pos, rows = res
         if pos >= m.total:  # the list changed under us (its count is older): nothing to point at
@@ -312,5 +307,6 @@ class BrowserPanel(QWidget):
         if self.worker is not None:
             self.worker.stop()
             self.worker.done.disconnect(self._done)
+            self.worker.deleteLater()
             self.worker = None
         self._callbacks.clear()

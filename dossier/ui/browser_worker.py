@@ -22,6 +22,7 @@ from dossier.services import browse_list, database
 
 IDLE_S = 2.0
 _LIVE: set[BrowserWorker] = set()  # workers with a running thread (stopped at exit)
+_TICKETS = itertools.count(1)  # unique across workers: a late result of a stopped one matches nothing
 
 
 class Skipped(Exception):
@@ -40,7 +41,6 @@ class BrowserWorker(QObject):
         self._thread: threading.Thread | None = None
         self._stopped = False
         self._db = None
-        self._tickets = itertools.count(1)
 
     def submit(self, fn: Callable[[Any], Any], *, page: bool = False, replace: str = "") -> int:
         """Queue `fn(db)`; returns the ticket its `done` carries (0: stopped, never runs).  `replace`: a
@@ -48,7 +48,7 @@ class BrowserWorker(QObject):
         with self._cv:
             if self._stopped:
                 return 0
-            ticket = next(self._tickets)
+            ticket = next(_TICKETS)
             if page:
                 self._pages.append((ticket, fn, ""))
             else:

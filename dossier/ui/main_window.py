@@ -163,9 +163,11 @@ class MainWindow(QMainWindow):
         self.browser.load(self.session)  # big lists count and page in the background
 
     def _show_counts(self) -> None:
-        c = self.browser.counts
+        c, errors = self.browser.counts, self.browser.errors
 
         def n(table: str, what: str) -> str:
+            if table in errors:
+                return f"{what}: cannot list ({errors[table]})"
             return f"{c[table]:,} {what}" if c.get(table) is not None else f"counting {what}…"
 
         self.statusBar().showMessage(f"{self.session.path}  ·  {n('person', 'people')}, "
