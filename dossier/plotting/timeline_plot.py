@@ -21,6 +21,7 @@ from dossier.services import timeline_view as tv
 from dossier.services.timeline import Layout
 
 ROW_PX = 22  # preferred height of a sub-row when fitting
+MIN_ROW_PX = 17  # a sub-row is never thinner on screen (a lane's name fits): more rows scroll vertically
 MIN_X_RANGE = 2 * DAY
 MAX_X_RANGE = 600 * 365.25 * DAY
 
@@ -110,6 +111,8 @@ class TimelinePlot(pg.PlotWidget):
         self._switching = False
         self.vb.sigXRangeChanged.connect(self._update_compact)
         self.vb.sigResized.connect(self._update_compact)
+        self._fit_pending = False  # fit_all before the view had a height: fit again once it has one
+        self.vb.sigResized.connect(self._keep_rows_readable)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.scene().sigMouseClicked.connect(self._clicked)
         self.lane_axis.clicked_lane.connect(self.lane_clicked)
@@ -143,8 +146,32 @@ class TimelinePlot(pg.PlotWidget):
         pad = (x1 - x0) * 0.03 + DAY
         if timeline_compact.has_compact(lay):
             self._set_compact(tv.wants_compact(lay, x0 - pad, x1 + pad, self.vb.width()))
-        rows = max(4.0, self.vb.height() / ROW_PX) if self.vb.height() > 50 else 30.0
+        self._fit_pending = self.vb.height() <= 50
+        rows = max(4.0, self.vb.height() / ROW_PX) if not self._fit_pending else 30.0
         self.vb.setRange(xRange=(x0 - pad, x1 + pad), yRange=(-0.2, min(lay.total_rows, rows) + 0.2), padding=0)
+
+    def _keep_rows_readable(self, *_args) -> None:
+        """On a resize: a fit asked for before the view had a height is done now; otherwise the top row
+        stays and the rows keep a readable height (at least MIN_ROW_PX: fewer rows shown, the rest
+        scroll), and a view grown past ROW_PX per row shows more rows instead of ever-taller ones."""
+        lay, h = self.layout_, self.vb.height()
+        if lay is None or h <= 50:
+            return
+        if self._fit_pending:
+            self.fit_all()
+            return
+        _, (y0, y1) = self.vb.viewRange()
+        lo, span = min(y0, y1), abs(y1 - y0)
+        if span <= 0:
+            return
+        all_rows = lay.total_rows + 0.4
+        want = span
+        if h / span < MIN_ROW_PX:
+            want = h / MIN_ROW_PX
+        elif h / span > ROW_PX and span < all_rows:
+            want = min(h / ROW_PX, all_rows)
+        if abs(want - span) > 1e-6:
+            self.vb.setYRange(lo, lo + want, padding=0)
 
     # --- compact lanes (services.timeline_compact) ------------------------------------------------
     def _update_compact(self, *_args) -> None:
