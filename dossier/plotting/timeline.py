@@ -22,7 +22,7 @@ from dossier.domain.timeaxis import ordinal_to_x
 from dossier.plotting import timeline_paint as tp
 from dossier.plotting import timeline_style as st
 from dossier.services import timeline_view as tv
-from dossier.services.timeline import APPROX, END_UNKNOWN, KIND_INDEX, ONGOING, UNCERTAIN, Layout
+from dossier.services.timeline import APPROX, END_UNKNOWN, KIND_INDEX, ONGOING, UNCERTAIN, Layout, today_ordinal
 
 BAR_KINDS = np.array([KIND_INDEX["posting"], KIND_INDEX["relation"]])
 FADE_STEPS = (0.18, 0.38, 0.6, 0.82)
@@ -270,7 +270,8 @@ class EraBands(pg.GraphicsObject):
         # above the opaque lane stripes (which the items paint), translucent so items show through
         self.setZValue(5)
 
-    def set_eras(self, eras: list[tuple], height: float) -> None:
+    def set_eras(self, eras: list[tuple], height: float, today: int | None = None) -> None:
+        """`today`: where an ongoing era ends (the layout's data.today; default the machine's date)."""
         self.prepareGeometryChange()
         self.height = max(height, 1.0)
         self.bands = []
@@ -280,9 +281,7 @@ class EraBands(pg.GraphicsObject):
             e_lo = e_lo if e_lo is not None else s_hi
             e_hi = e_hi if e_hi is not None else s_hi
             if flags & ONGOING:
-                import datetime as _dt
-
-                e_lo = e_hi = _dt.date.today().toordinal()
+                e_lo = e_hi = today_ordinal() if today is None else today
             self.bands.append((ordinal_to_x(s_lo), ordinal_to_x(s_hi + 1), ordinal_to_x(e_lo), ordinal_to_x(e_hi + 1),
                                title))
         self.update()

@@ -3,7 +3,6 @@ items, a today marker; wheel zoom around the pointer, drag to pan, keyboard navi
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable
 
 import numpy as np
@@ -18,7 +17,7 @@ from dossier.plotting.timeline_axis import UtcDateAxis
 from dossier.plotting.timeline import EraBands, LaneAxis, TimelineItems
 from dossier.services import timeline_compact
 from dossier.services import timeline_view as tv
-from dossier.services.timeline import Layout
+from dossier.services.timeline import Layout, today_ordinal
 
 ROW_PX = 22  # preferred height of a sub-row when fitting
 MIN_ROW_PX = 17  # a sub-row is never thinner on screen (a lane's name fits): more rows scroll vertically
@@ -101,8 +100,8 @@ class TimelinePlot(pg.PlotWidget):
         self.items = TimelineItems(labels)
         self.vb.addItem(self.eras)
         self.vb.addItem(self.items)
-        today = ordinal_to_x(_dt.date.today().toordinal())
-        self.today_line = pg.InfiniteLine(pos=today, angle=90, movable=False,
+        # the layout's "today" (the machine's date on screen, a dossier's as-of date in print): set_layout
+        self.today_line = pg.InfiniteLine(pos=ordinal_to_x(today_ordinal()), angle=90, movable=False,
                                           pen=QPen(st.TODAY, 1.5, Qt.PenStyle.DashLine), label="today",
                                           labelOpts={"position": 0.02, "color": st.TODAY})
         self.vb.addItem(self.today_line)
@@ -128,7 +127,8 @@ class TimelinePlot(pg.PlotWidget):
         self.layout_ = lay
         self.items.set_layout(lay)
         self.lane_axis.set_layout(lay)
-        self.eras.set_eras(lay.data.eras, lay.total_rows)
+        self.eras.set_eras(lay.data.eras, lay.total_rows, lay.data.today)
+        self.today_line.setPos(ordinal_to_x(lay.data.today))
         self.selected_row = None
         self.vb.setLimits(xMin=lay.x_range[0] - MAX_X_RANGE / 2, xMax=lay.x_range[1] + MAX_X_RANGE / 2,
                           minXRange=MIN_X_RANGE, maxXRange=MAX_X_RANGE, yMin=-0.5,
@@ -199,7 +199,7 @@ class TimelinePlot(pg.PlotWidget):
             self.items.prepareGeometryChange()
             self.items.update()
             self.lane_axis.set_layout(lay)
-            self.eras.set_eras(lay.data.eras, lay.total_rows)
+            self.eras.set_eras(lay.data.eras, lay.total_rows, lay.data.today)
             self.vb.setLimits(yMax=max(lay.total_rows, 1) + 0.5)
             self.vb.setYRange(lo, lo + (hi - lo), padding=0)
         finally:
