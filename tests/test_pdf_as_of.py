@@ -61,27 +61,47 @@ def test_same_as_of_same_pdf_on_any_day(qapp, sample_db_path, tmp_path, monkeypa
 
 
 def test_timeline_image_marks_the_as_of_date(qapp, sample_db_path):
-    """The slice's marker is drawn at as_of (labelled with it) whatever the machine's date."""
-    from dossier.plotting.timeline_export import build_plot, render_timeline_image
+    """The slice's marker is drawn at as_of (a dashed line one can see, labelled with the date) and open
+    spans end there, whatever the machine's date."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor
+
+    from dossier.domain.timeaxis import ordinal_to_x
+    from dossier.plotting.timeline_export import build_plot, render_plot, render_timeline_image
+    from dossier.plotting.timeline_style import TODAY
     from dossier.services import timeline as tl
 
     db = open_database(sample_db_path)
     try:
         day = datetime.date(2010, 6, 30).toordinal()
-        img1 = render_timeline_image(db, start=datetime.date(2000, 1, 1).toordinal(), end=datetime.date(2021, 1, 1)
-                                     .toordinal(), width=900, as_of=day)
+        lo, hi = datetime.date(2000, 1, 1).toordinal(), datetime.date(2021, 1, 1).toordinal()
+        assert not render_timeline_image(db, start=lo, end=hi, width=900, as_of=day).isNull()
         lay = tl.layout(tl.load(db, today=day))
         assert lay.data.today == day
         # an ongoing span (the diplomatic relations) ends at as_of, not at the machine's date
         ongoing = (lay.data.flags & tl.ONGOING) != 0
         assert ongoing.any() and (lay.data.e_hi[ongoing] <= max(day, *lay.data.s_hi[ongoing])).all()
         plot = build_plot(db, lay)
-        from dossier.domain.timeaxis import ordinal_to_x
-
+        img = render_plot(plot, 900, 420, lo, hi)
         assert plot.today_line.value() == pytest.approx(ordinal_to_x(day))
-        assert not img1.isNull()
+        # the line's pixels: a column of the marker colour where as_of maps to in the image
+        x = plot.vb.mapViewToScene(QPointF(ordinal_to_x(day), 0)).x() - plot.plot_item.sceneBoundingRect().left()
+        x *= img.width() / plot.plot_item.sceneBoundingRect().width()
+        vb_rect = plot.vb.sceneBoundingRect()
+        ys = range(int(vb_rect.top() + 20), int(vb_rect.bottom() - 5), 2)
+
+        def marker_pixels(col: int) -> int:
+            return sum(1 for y in ys if _near(QColor(img.pixel(col, y)), TODAY))
+
+        best = max(range(int(x) - 3, int(x) + 4), key=marker_pixels)
+        assert marker_pixels(best) >= len(ys) // 4, "no visible as-of line"
+        assert max(marker_pixels(c) for c in range(0, img.width(), 7) if abs(c - x) > 20) < len(ys) // 4
     finally:
         close_database(db)
+
+
+def _near(c, want, tol: int = 40) -> bool:
+    return abs(c.red() - want.red()) < tol and abs(c.green() - want.green()) < tol and abs(c.blue() - want.blue()) < tol
 
 
 def test_pdf_text_via_pdftotext_names_the_as_of(qapp, sample_db_path, tmp_path, monkeypatch):

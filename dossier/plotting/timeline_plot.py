@@ -25,6 +25,14 @@ MIN_X_RANGE = 2 * DAY
 MAX_X_RANGE = 600 * 365.25 * DAY
 
 
+def _screen_pen(style: Qt.PenStyle) -> QPen:
+    """A marker line's pen, 1.5 px on screen: cosmetic (a plain QPen's width would be in view units,
+    here 1.5 seconds of time, and the line would not be drawn at all)."""
+    pen = QPen(st.TODAY, 1.5, style)
+    pen.setCosmetic(True)
+    return pen
+
+
 class TimelineViewBox(pg.ViewBox):
     """Wheel zooms time around the pointer (Shift+wheel scrolls lanes); dragging pans both ways."""
 
@@ -35,7 +43,7 @@ class TimelineViewBox(pg.ViewBox):
         self.edge_hit: Callable[[QPointF], tuple[int, str] | None] | None = None
         self.edge_done: Callable[[int, str, float], None] | None = None
         self._edge: tuple[int, str] | None = None
-        self.edge_guide = pg.InfiniteLine(angle=90, movable=False, pen=QPen(st.TODAY, 1.5, Qt.PenStyle.DotLine))
+        self.edge_guide = pg.InfiniteLine(angle=90, movable=False, pen=_screen_pen(Qt.PenStyle.DotLine))
         self.edge_guide.setZValue(50)
         self.edge_guide.hide()
         self.addItem(self.edge_guide, ignoreBounds=True)
@@ -102,7 +110,7 @@ class TimelinePlot(pg.PlotWidget):
         self.vb.addItem(self.items)
         # the layout's "today" (the machine's date on screen, a dossier's as-of date in print): set_layout
         self.today_line = pg.InfiniteLine(pos=ordinal_to_x(today_ordinal()), angle=90, movable=False,
-                                          pen=QPen(st.TODAY, 1.5, Qt.PenStyle.DashLine), label="today",
+                                          pen=_screen_pen(Qt.PenStyle.DashLine), label="today",
                                           labelOpts={"position": 0.02, "color": st.TODAY})
         self.vb.addItem(self.today_line)
         self.layout_: Layout | None = None
