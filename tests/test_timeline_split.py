@@ -118,3 +118,17 @@ def test_split_share_is_remembered_across_sessions(qtbot, sample_db_path):
     w3 = _open(qtbot, sample_db_path, (1280, 800))
     top, bottom = w3.trade_splitter.sizes()
     assert abs(top / (top + bottom) - DEFAULT_SHARE) < 0.02
+
+
+def test_a_short_trade_chart_leaves_out_the_growth_strip(qtbot, sample_db_path):
+    """Under the timeline in a small window the chart keeps its main plot readable; with room (a taller
+    panel, or the exported image) the growth strip is back."""
+    w = _open(qtbot, sample_db_path, (1280, 800))
+    chart = w.trade_panel.chart
+    assert chart.height() < chart.SHORT_BELOW and chart.compact and not chart.growth.isVisible()
+    assert chart.plot.getViewBox().height() >= 80  # the main plot keeps the room
+    split = w.trade_splitter
+    split.moveSplitter(int(sum(split.sizes()) * 0.3), 1)
+    qtbot.wait(30)
+    assert chart.height() >= chart.SHORT_BELOW and not chart.compact and chart.growth.isVisible()
+    assert chart.growth.getViewBox().height() > 20

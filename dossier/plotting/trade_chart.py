@@ -130,6 +130,23 @@ class TradeChart(QWidget):
     def event_items(self) -> list[pg.GraphicsObject]:
         return self.events.shown
 
+    # --- a short chart (the panel under the timeline in a small window) ----------------------------
+    SHORT_BELOW = 330  # px: a chart lower than this leaves out the growth strip, the main plot keeps the room
+    compact = False
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(ev)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        short = 0 < self.height() < self.SHORT_BELOW
+        if short == self.compact:
+            return
+        self.compact = short
+        self.growth.setMinimumHeight(0 if short else 56)
+        self.growth.setMaximumHeight(0 if short else 110)
+        self.growth.setVisible(not short)
+
     def set_view(self, view: TradeView | None, mode: str | None = None) -> None:
         self.view = view
         if mode:

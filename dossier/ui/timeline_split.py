@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QSplitter, QWidget
 from dossier.ui.settings import Settings
 
 SETTING = "window/timeline_share"
-DEFAULT_SHARE = 0.6
+DEFAULT_SHARE = 0.55
 MIN_SHARE, MAX_SHARE = 0.15, 0.92
 
 
