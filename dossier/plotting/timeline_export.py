@@ -1,14 +1,15 @@
 """Rendering the timeline offscreen to an image, with the same code that draws the screen.
 
     render_timeline_image(db, *, lanes=None, start=None, end=None, width=2000, height=None,
-                          options=None) -> QImage
+                          options=None, as_of=None) -> QImage
 
 `db` is an open database (sqlite_utils.Database, e.g. `session.db` or `session.connect_worker()`);
 `lanes` a list of entity ids (people, organisations, country codes) to show, in that order, or None
 for all; `start`/`end` day ordinals (`datetime.date.toordinal()`) of the window, or None for the
 extent of the data; `height` None sizes the image to the lanes (about 22 px per sub-row plus the
 axis); `as_of` (a day ordinal; default the machine's date) is where ongoing spans end and the
-marker stands, so the same data and `as_of` give the same image on any day.  Needs a QApplication (offscreen is fine).  Uses pyqtgraph's ImageExporter.
+marker stands, so the same data and `as_of` give the same image on any day.  Needs a QApplication
+(offscreen is fine).  Uses pyqtgraph's ImageExporter.
 """
 
 from __future__ import annotations

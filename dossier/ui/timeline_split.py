@@ -55,6 +55,11 @@ class TimelineSplitter(QSplitter):
         super().resizeEvent(ev)
         self.apply_share()
 
+    def hideEvent(self, ev) -> None:  # noqa: N802 - Qt API
+        if self._save_timer.isActive():  # the window closes right after a drag: write it now
+            self.save()
+        super().hideEvent(ev)
+
     def _moved(self, _pos: int, _index: int) -> None:
         sizes = self.sizes()
         if len(sizes) == 2 and sum(sizes) > 0:
