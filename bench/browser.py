@@ -199,8 +199,8 @@ def main() -> int:
             print(res[-1], file=sys.stderr)
     print("events | way | usable | longest stall | lists ready | select deep | to the end | peak RSS")
     for r in res:
-        print(f"{r['events']:,} | {r['way']} | {r['usable_ms']:.0f} ms | {r['stall_ms']:.0f} ms | {r['ready_ms']:.0f} ms"
-              f" | {r['select_ms']:.1f} ms | {r['end_ms']:.1f} ms | {r['peak_rss_mb']:.0f} MB")
+        print(f"{r['events']:,} | {r['way']} | {r['usable_ms']:.0f} ms | {r['stall_ms']:.0f} ms | "
+              f"{r['ready_ms']:.0f} ms | {r['select_ms']:.1f} ms | {r['end_ms']:.1f} ms | {r['peak_rss_mb']:.0f} MB")
     print("\nratios, old way / paged (same run):")
     for n in sizes:
         a, b = (next(r for r in res if r["events"] >= n * 0.99 and r["events"] <= n * 1.01 and r["way"] == w)

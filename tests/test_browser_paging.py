@@ -16,8 +16,8 @@ from dossier.services import browse_list
 from dossier.ui.browser_model import MAX_PAGES, PENDING, ROLE_REF
 
 N_EVENTS = 50_000
-NAMES = [("Ri Kil Song", "리길성"), ("Prak Sokhonn", "ប្រាក់ សុខុន"), ("kim Ae", ""), ("Kim ae", ""), ("Ōta Sei", ""),
-         ("Zed", "제드"), ("Hun Manet", "ហ៊ុន ម៉ាណែត")]
+NAMES = [("Ri Kil Song", "리길성"), ("Prak Sokhonn", "ប្រាក់ សុខុន"), ("kim Ae", ""), ("Kim ae", ""),
+         ("Ōta Sei", ""), ("Zed", "제드"), ("Hun Manet", "ហ៊ុន ម៉ាណែត")]
 
 
 def _csv(path, header, rows):

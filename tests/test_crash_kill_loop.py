@@ -181,12 +181,14 @@ def test_kill_loop_import(world, capsys):
 
 
 def _old_schema_copy(src: Path, dst: Path) -> None:
-    """A database as an older Dossier (schema 3) left it: migrations 5 (change log) and 8 (merged ids)
-    pending."""
+    """A database as an older Dossier (schema 3) left it: migrations 5 (change log), 8 (merged ids) and
+    13 (the browser's indexes) pending."""
     shutil.copyfile(src, dst)
     c = sqlite3.connect(dst, isolation_level=None)
     c.execute("DROP TABLE change_log")
     c.execute("DROP TABLE merged_id")
+    for index in ("person_browse", "organization_browse", "event_browse"):
+        c.execute(f"DROP INDEX {index}")
     c.execute("PRAGMA user_version = 3")
     c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     c.close()

@@ -255,7 +255,8 @@ class BrowserPanel(QWidget):
         target, m = (table, rid), lv.model()
         self._target, gen = target, m.generation
 
-        self._submit(lambda db: browse_list.locate(db, table, rid), lambda res, err: self._place(lv, gen, target, res, err))
+        self._submit(lambda db: browse_list.locate(db, table, rid),
+                     lambda res, err: self._place(lv, gen, target, res, err))
         return True
 
     def _place(self, lv: BrowserList, gen: int, target: tuple[str, str], res: Any, err: str) -> None:
