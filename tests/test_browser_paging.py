@@ -152,8 +152,9 @@ def test_sample_lists_show_labels_in_every_script_as_plain_text(qtbot, sample_db
 
 
 # --- the window on 50k events: counted and paged in the background ---------------------------------
-def test_window_answers_while_a_big_list_is_counted(qtbot, big_db_path, monkeypatch):
+def test_window_answers_while_a_big_list_is_counted(qtbot, big_db_path, monkeypatch, request):
     release, entered = threading.Event(), threading.Event()
+    request.addfinalizer(release.set)  # a failing assert never leaves the reader blocked
     real_count = browse_list.count
 
     def slow_count(db, table):  # the count blocks until the test has seen the window work meanwhile

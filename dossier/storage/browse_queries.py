@@ -14,6 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
+from dossier.storage.connection import DB_ERRORS
+
 MIN_INT = -9223372036854775808  # an unknown start sorts first (as NULL did in `ORDER BY start_lo`)
 
 
@@ -130,7 +132,9 @@ def rank(db: sqlite_utils.Database, table: str, key: Key) -> int:
 
 
 def interrupt(db: sqlite_utils.Database) -> None:
-    """Abort the query running on `db` from another thread (the browser is closing)."""
-    from dossier.storage.timeline_queries import interrupt as _interrupt
-
-    _interrupt(db)
+    """Abort the query running on `db` from another thread (the browser is closing).  A closed
+    connection (of either driver, plain or SQLCipher) has nothing to abort."""
+    try:
+        db.conn.interrupt()
+    except DB_ERRORS:
+        pass

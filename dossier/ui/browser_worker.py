@@ -98,12 +98,12 @@ class BrowserWorker(QObject):
                 if not self._emit(ticket, result, error):
                     break
         finally:
-            with self._cv:
+            with self._cv:  # closed under the lock: stop() never interrupts a connection being closed
                 if self._db is db:
                     self._db = None
                 if self._thread is None:
                     _LIVE.discard(self)
-            database.close_database(db)
+                database.close_database(db)
 
     def _emit(self, ticket: int, result: object, error: str) -> bool:
         try:
@@ -121,9 +121,8 @@ class BrowserWorker(QObject):
             self._pages.clear()
             thread = self._thread
             self._cv.notify_all()
-            db = self._db
-        if db is not None:
-            browse_list.interrupt(db)
+            if self._db is not None:
+                browse_list.interrupt(self._db)  # returns at once; the query under way raises
         if wait and thread is not None and thread is not threading.current_thread():
             thread.join(10)
 
