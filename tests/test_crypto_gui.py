@@ -95,6 +95,19 @@ def _encrypted_sample(tmp_path, pw):
     return p
 
 
+def _window_answering(qtbot, p, pw):
+    """The window on encrypted `p`, its start-up prompt answered with `pw`."""
+    from dossier.app import build_window
+
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": pw}, None)])
+    w = build_window(p, False)
+    d.stop()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
 @pytest.fixture
 def gui_prompt(monkeypatch):
     monkeypatch.delenv("DOSSIER_PASSPHRASE", raising=False)  # the dialog, not the environment, answers
@@ -208,7 +221,6 @@ def test_change_with_wrong_current_passphrase_keeps_everything(qtbot, tmp_path, 
 
 
 def test_decrypt_from_the_menu_asks_the_passphrase_and_keeps_backups_encrypted(qtbot, tmp_path, gui_prompt):
-    from dossier.app import build_window
     from dossier.services import backups
     from dossier.services.database import open_database
 
@@ -217,12 +229,7 @@ def test_decrypt_from_the_menu_asks_the_passphrase_and_keeps_backups_encrypted(q
     db = open_database(p, key=pw)
     b = backups.backup_now(db, p, "manual")
     close_database(db)
-    d = Driver(qtbot, [("passphrase", {"passphrase-current": pw}, None)])
-    w = build_window(p, False)
-    d.stop()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = _window_answering(qtbot, p, pw)
     assert "Decrypt database…" in [a.text() for a in w.menus["file"].actions()]
     before = p.read_bytes()
     d = Driver(qtbot, [("passphrase", {"passphrase-current": "not it"}, "decrypt-dialog.png"), ("message", None, None)])
@@ -240,18 +247,12 @@ def test_decrypt_from_the_menu_asks_the_passphrase_and_keeps_backups_encrypted(q
 
 
 def test_idle_lock_closes_forgets_and_asks_again(qtbot, tmp_path, gui_prompt, monkeypatch):
-    from dossier.app import build_window
     from dossier.ui.settings import Settings
 
     Settings().set("security/idle_lock_minutes", 0.0005)  # 0.03 s, for the test
     pw = "idle lock pw"
     p = _encrypted_sample(tmp_path, pw)
-    d = Driver(qtbot, [("passphrase", {"passphrase-current": pw}, None)])
-    w = build_window(p, False)
-    d.stop()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = _window_answering(qtbot, p, pw)
     old_conn = w.session.db.conn
     import time as _time
 
