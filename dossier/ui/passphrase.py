@@ -236,6 +236,9 @@ class _Conversion(QObject):
 def _convert(window, title: str, run) -> _Conversion:
     """Close the session and run `run(path, progress)` off the UI thread; reopen when it ends."""
     path = window.session.path
+    safety = getattr(window, "safety", None)
+    if safety is not None:
+        safety.finish()  # a backup under way reads the file (and writes a backup) that is being converted
     window.session.close()
     conv = _Conversion(window, title, path, run)
     conv.start()
