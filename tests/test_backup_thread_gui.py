@@ -6,6 +6,7 @@ $DOSSIER_SHOTS (default: the test's tmp folder)."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -18,6 +19,16 @@ from conftest import raw_sqlite
 from test_safety_gui import shots, window  # noqa: F401 - the same window fixture and screenshot folder
 
 pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True)
+def _close_notices(request):
+    """A notice left open (window-modal, a top-level of its own) would be the next test's modal widget."""
+    win = request.getfixturevalue("window") if "window" in request.fixturenames else None
+    yield
+    if win is not None and win.safety.last_notice is not None:
+        with contextlib.suppress(RuntimeError):  # closed already (it deletes itself on close)
+            win.safety.last_notice.close()
 
 
 @pytest.fixture
@@ -144,3 +155,18 @@ def test_a_write_during_the_copy_does_not_spoil_its_check(sample_db, sample_db_p
     other.close()
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 0.6 and seen[-1][1] == "verifying the copy"
+
+
+def test_opening_another_database_finishes_the_backup_first(window, qtbot, slow_verify, tmp_path):
+    from dossier.services.database import close_database, create_database
+
+    other = tmp_path / "other.db"
+    close_database(create_database(other))
+    first = window.session.path
+    job = window.safety.back_up_now()
+    assert job is not None and job.isRunning()
+    assert window.open_database(other)
+    assert job.isFinished() and job.result is not None and job.result.parent.name == f"{first.stem}.backups"
+    assert backups.verify_file(job.result) == []
+    assert window.session.path == other
+    qtbot.waitUntil(lambda: window.safety.job is None, timeout=10_000)

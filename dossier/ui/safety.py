@@ -1,9 +1,10 @@
 """Backups, restore and recovery in the window (RELIABILITY.md rules 5 and 6).
 
 `install(window)` adds File > "Back up now" and "Restore from backup…", a scheduled backup (setting
-backup/interval_hours), both made off the UI thread with progress in the status bar, and tells the user about an import a crash cut short.  `offer_recovery()` is
-the dialog shown when a database cannot be opened: the reason, and the newest verified backup with a
-button to restore it (the current file is kept aside).  The smoke mode ($DOSSIER_SMOKE_PNG) lives in
+backup/interval_hours), both made off the UI thread with progress in the status bar, and tells the
+user about an import a crash cut short.  `offer_recovery()` is the dialog shown when a database
+cannot be opened: the reason, and the newest verified backup with a button to restore it (the
+current file is kept aside).  The smoke mode ($DOSSIER_SMOKE_PNG) lives in
 dossier.app; the offline smoke test runs it under strace.
 """
 
@@ -304,6 +305,14 @@ def apply_recovery_choice(parent: QWidget | None, path: Path, box: QMessageBox, 
         plain.message(parent, "Not restored", str(e), QMessageBox.Icon.Critical).exec()
         return False
     return True
+
+
+def finish_backups(window) -> None:
+    """Wait for a backup under way before the window closes its session (the worker reads that file;
+    closing checkpoints, which would wait for the worker's snapshot anyway)."""
+    safety = getattr(window, "safety", None)
+    if safety is not None:
+        safety.finish()
 
 
 def install(window) -> None:
