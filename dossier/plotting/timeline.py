@@ -9,19 +9,20 @@ labels that fit.  Bounds are exact (the layout's extent).  x is seconds since th
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import internals
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPen
 
 from dossier.domain.timeaxis import ordinal_to_x
 from dossier.plotting import timeline_paint as tp
 from dossier.plotting import timeline_style as st
 from dossier.services import timeline_view as tv
-from dossier.services.timeline import APPROX, END_UNKNOWN, KIND_INDEX, ONGOING, UNCERTAIN, Layout
+from dossier.services.timeline import APPROX, END_UNKNOWN, KIND_INDEX, ONGOING, UNCERTAIN, Layout, today_ordinal
 
 BAR_KINDS = np.array([KIND_INDEX["posting"], KIND_INDEX["relation"]])
 FADE_STEPS = (0.18, 0.38, 0.6, 0.82)
@@ -269,7 +270,8 @@ class EraBands(pg.GraphicsObject):
         # above the opaque lane stripes (which the items paint), translucent so items show through
         self.setZValue(5)
 
-    def set_eras(self, eras: list[tuple], height: float) -> None:
+    def set_eras(self, eras: list[tuple], height: float, today: int | None = None) -> None:
+        """`today`: where an ongoing era ends (the layout's data.today; default the machine's date)."""
         self.prepareGeometryChange()
         self.height = max(height, 1.0)
         self.bands = []
@@ -279,9 +281,7 @@ class EraBands(pg.GraphicsObject):
             e_lo = e_lo if e_lo is not None else s_hi
             e_hi = e_hi if e_hi is not None else s_hi
             if flags & ONGOING:
-                import datetime as _dt
-
-                e_lo = e_hi = _dt.date.today().toordinal()
+                e_lo = e_hi = today_ordinal() if today is None else today
             self.bands.append((ordinal_to_x(s_lo), ordinal_to_x(s_hi + 1), ordinal_to_x(e_lo), ordinal_to_x(e_hi + 1),
                                title))
         self.update()
@@ -319,20 +319,35 @@ class EraBands(pg.GraphicsObject):
 
 
 class LaneAxis(pg.AxisItem):
-    """The lane label column: names at lane centres; stays put while the time axis pans."""
+    """The lane label column: names at lane centres; stays put while the time axis pans.
+
+    Labels never draw over each other: group headers are placed first, then lane names top to bottom,
+    and a name whose text would reach into a label already placed is left out (`label_at` gives every
+    lane's full name for a tooltip).  `drawn_labels` holds the text rectangles of the last paint."""
 
     clicked_lane = Signal(int)
+    LABEL_GAP = 2.0  # px between two labels' text rectangles
 
     def __init__(self):
         super().__init__("left")
         self.layout: Layout | None = None
         self.setWidth(210)
         self.setStyle(tickLength=0, autoExpandTextSpace=False, hideOverlappingLabels=True)
+        self._text_h = QFontMetricsF(self.font()).height()
+        self.drawn_labels: list[tuple[QRectF, str]] = []  # item coordinates, from the last paint
 
     def set_layout(self, lay: Layout) -> None:
         self.layout = lay
         self.picture = None
         self.update()
+
+    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph API
+        # the painter's font is the one the labels are drawn in: lane spacing is measured with it
+        self._text_h = QFontMetricsF(p.font()).height()
+        specs = super().generateDrawSpecs(p)
+        if specs is not None:
+            self.drawn_labels = [(QRectF(rect), text) for rect, _flags, text in specs[2]]
+        return specs
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802 - pyqtgraph API
         lay = self.layout
@@ -342,9 +357,35 @@ class LaneAxis(pg.AxisItem):
         px_per_row = size / max(maxVal - minVal, 1e-9)
         lo, hi = tv.visible_lanes(lay, minVal, maxVal)
         idx = [i for i in range(lo, hi) if minVal <= lay.lanes[i].center <= maxVal]
-        step = max(1, int(np.ceil(14 / max(px_per_row * min((lay.lanes[i].rows for i in idx), default=1), 1e-9))))
-        shown = [i for k, i in enumerate(idx) if lay.lanes[i].kind == "group" or k % step == 0]
-        return [(1.0, [lay.lanes[i].center for i in shown])]
+        # group headers first, then lanes top to bottom; skip a label that would touch a placed one
+        need = self._text_h + self.LABEL_GAP
+        placed: list[float] = []  # pixel centres, sorted
+        shown = []
+        for i in sorted(idx, key=lambda i: (lay.lanes[i].kind != "group", i)):
+            y = (lay.lanes[i].center - minVal) * px_per_row
+            k = bisect.bisect_left(placed, y)
+            if (k > 0 and y - placed[k - 1] < need) or (k < len(placed) and placed[k] - y < need):
+                continue
+            placed.insert(k, y)
+            shown.append(i)
+        return [(1.0, sorted(lay.lanes[i].center for i in shown))]
+
+    def lane_at(self, scene_pos: QPointF) -> int | None:
+        """The lane at a point of the label column (scene coordinates), or None."""
+        lay, vb = self.layout, self.linkedView()
+        if lay is None or vb is None or not lay.lanes or not self.sceneBoundingRect().contains(scene_pos):
+            return None
+        y = vb.mapSceneToView(scene_pos).y()
+        i = int(np.searchsorted(lay.lane_top, y, side="right")) - 1
+        if i < 0 or y >= lay.lanes[i].top + lay.lanes[i].rows:
+            return None
+        return i
+
+    def label_at(self, scene_pos: QPointF) -> str | None:
+        """The full name of the lane at a point of the label column (its label may be shortened or left
+        out when the lanes are thinner than the text)."""
+        i = self.lane_at(scene_pos)
+        return None if i is None else self.layout.lanes[i].name
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph API
         lay = self.layout

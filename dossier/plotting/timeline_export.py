@@ -1,17 +1,20 @@
 """Rendering the timeline offscreen to an image, with the same code that draws the screen.
 
     render_timeline_image(db, *, lanes=None, start=None, end=None, width=2000, height=None,
-                          options=None) -> QImage
+                          options=None, as_of=None) -> QImage
 
 `db` is an open database (sqlite_utils.Database, e.g. `session.db` or `session.connect_worker()`);
 `lanes` a list of entity ids (people, organisations, country codes) to show, in that order, or None
 for all; `start`/`end` day ordinals (`datetime.date.toordinal()`) of the window, or None for the
 extent of the data; `height` None sizes the image to the lanes (about 22 px per sub-row plus the
-axis).  Needs a QApplication (offscreen is fine).  Uses pyqtgraph's ImageExporter.
+axis); `as_of` (a day ordinal; default the machine's date) is where ongoing spans end and the
+marker stands, so the same data and `as_of` give the same image on any day.  Needs a QApplication
+(offscreen is fine).  Uses pyqtgraph's ImageExporter.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -26,7 +29,7 @@ from dossier.services.timeline_text import Labels
 
 def render_timeline_image(db: Any, *, lanes: list[str] | None = None, start: int | None = None,
                           end: int | None = None, width: int = 2000, height: int | None = None,
-                          options: tl.Options | None = None) -> QImage:
+                          options: tl.Options | None = None, as_of: int | None = None) -> QImage:
     from PySide6.QtWidgets import QApplication
 
     if QApplication.instance() is None:
@@ -35,12 +38,14 @@ def render_timeline_image(db: Any, *, lanes: list[str] | None = None, start: int
     if lanes is not None:
         opts.lanes = list(lanes)
     window = (start, end) if start is not None and end is not None else None
-    data = tl.load(db, window)
+    data = tl.load(db, window, today=as_of)  # ongoing spans end at as_of, not on the day of drawing
     lay = tl.layout(data, opts)
     # busy lanes compact (one row) when the window shows too many of their items: size the image for that
     x0, x1 = (ordinal_to_x(start), ordinal_to_x(end + 1)) if window else lay.x_range
     timeline_compact.set_compact(lay, timeline_view.wants_compact(lay, x0, x1, max(width - 220, 100)))
     plot = build_plot(db, lay)
+    if as_of is not None:
+        plot.today_line.label.setFormat(f"as of {_dt.date.fromordinal(as_of).isoformat()}")
     if height is None:
         height = int(min(8000, max(240, lay.total_rows * ROW_PX + 70)))
     return render_plot(plot, width, height, start, end)

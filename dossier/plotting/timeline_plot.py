@@ -3,7 +3,6 @@ items, a today marker; wheel zoom around the pointer, drag to pan, keyboard navi
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable
 
 import numpy as np
@@ -18,11 +17,20 @@ from dossier.plotting.timeline_axis import UtcDateAxis
 from dossier.plotting.timeline import EraBands, LaneAxis, TimelineItems
 from dossier.services import timeline_compact
 from dossier.services import timeline_view as tv
-from dossier.services.timeline import Layout
+from dossier.services.timeline import Layout, today_ordinal
 
 ROW_PX = 22  # preferred height of a sub-row when fitting
+MIN_ROW_PX = 17  # a sub-row is never thinner on screen (a lane's name fits): more rows scroll vertically
 MIN_X_RANGE = 2 * DAY
 MAX_X_RANGE = 600 * 365.25 * DAY
+
+
+def _screen_pen(style: Qt.PenStyle) -> QPen:
+    """A marker line's pen, 1.5 px on screen: cosmetic (a plain QPen's width would be in view units,
+    here 1.5 seconds of time, and the line would not be drawn at all)."""
+    pen = QPen(st.TODAY, 1.5, style)
+    pen.setCosmetic(True)
+    return pen
 
 
 class TimelineViewBox(pg.ViewBox):
@@ -35,7 +43,7 @@ class TimelineViewBox(pg.ViewBox):
         self.edge_hit: Callable[[QPointF], tuple[int, str] | None] | None = None
         self.edge_done: Callable[[int, str, float], None] | None = None
         self._edge: tuple[int, str] | None = None
-        self.edge_guide = pg.InfiniteLine(angle=90, movable=False, pen=QPen(st.TODAY, 1.5, Qt.PenStyle.DotLine))
+        self.edge_guide = pg.InfiniteLine(angle=90, movable=False, pen=_screen_pen(Qt.PenStyle.DotLine))
         self.edge_guide.setZValue(50)
         self.edge_guide.hide()
         self.addItem(self.edge_guide, ignoreBounds=True)
@@ -100,9 +108,9 @@ class TimelinePlot(pg.PlotWidget):
         self.items = TimelineItems(labels)
         self.vb.addItem(self.eras)
         self.vb.addItem(self.items)
-        today = ordinal_to_x(_dt.date.today().toordinal())
-        self.today_line = pg.InfiniteLine(pos=today, angle=90, movable=False,
-                                          pen=QPen(st.TODAY, 1.5, Qt.PenStyle.DashLine), label="today",
+        # the layout's "today" (the machine's date on screen, a dossier's as-of date in print): set_layout
+        self.today_line = pg.InfiniteLine(pos=ordinal_to_x(today_ordinal()), angle=90, movable=False,
+                                          pen=_screen_pen(Qt.PenStyle.DashLine), label="today",
                                           labelOpts={"position": 0.02, "color": st.TODAY})
         self.vb.addItem(self.today_line)
         self.layout_: Layout | None = None
@@ -110,6 +118,8 @@ class TimelinePlot(pg.PlotWidget):
         self._switching = False
         self.vb.sigXRangeChanged.connect(self._update_compact)
         self.vb.sigResized.connect(self._update_compact)
+        self._fit_pending = False  # fit_all before the view had a height: fit again once it has one
+        self.vb.sigResized.connect(self._keep_rows_readable)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.scene().sigMouseClicked.connect(self._clicked)
         self.lane_axis.clicked_lane.connect(self.lane_clicked)
@@ -125,7 +135,8 @@ class TimelinePlot(pg.PlotWidget):
         self.layout_ = lay
         self.items.set_layout(lay)
         self.lane_axis.set_layout(lay)
-        self.eras.set_eras(lay.data.eras, lay.total_rows)
+        self.eras.set_eras(lay.data.eras, lay.total_rows, lay.data.today)
+        self.today_line.setPos(ordinal_to_x(lay.data.today))
         self.selected_row = None
         self.vb.setLimits(xMin=lay.x_range[0] - MAX_X_RANGE / 2, xMax=lay.x_range[1] + MAX_X_RANGE / 2,
                           minXRange=MIN_X_RANGE, maxXRange=MAX_X_RANGE, yMin=-0.5,
@@ -143,8 +154,32 @@ class TimelinePlot(pg.PlotWidget):
         pad = (x1 - x0) * 0.03 + DAY
         if timeline_compact.has_compact(lay):
             self._set_compact(tv.wants_compact(lay, x0 - pad, x1 + pad, self.vb.width()))
-        rows = max(4.0, self.vb.height() / ROW_PX) if self.vb.height() > 50 else 30.0
+        self._fit_pending = self.vb.height() <= 50
+        rows = max(4.0, self.vb.height() / ROW_PX) if not self._fit_pending else 30.0
         self.vb.setRange(xRange=(x0 - pad, x1 + pad), yRange=(-0.2, min(lay.total_rows, rows) + 0.2), padding=0)
+
+    def _keep_rows_readable(self, *_args) -> None:
+        """On a resize: a fit asked for before the view had a height is done now; otherwise the top row
+        stays and the rows keep a readable height (at least MIN_ROW_PX: fewer rows shown, the rest
+        scroll), and a view grown past ROW_PX per row shows more rows instead of ever-taller ones."""
+        lay, h = self.layout_, self.vb.height()
+        if lay is None or h <= 50:
+            return
+        if self._fit_pending:
+            self.fit_all()
+            return
+        _, (y0, y1) = self.vb.viewRange()
+        lo, span = min(y0, y1), abs(y1 - y0)
+        if span <= 0:
+            return
+        all_rows = lay.total_rows + 0.4
+        want = span
+        if h / span < MIN_ROW_PX:
+            want = h / MIN_ROW_PX
+        elif h / span > ROW_PX and span < all_rows:
+            want = min(h / ROW_PX, all_rows)
+        if abs(want - span) > 1e-6:
+            self.vb.setYRange(lo, lo + want, padding=0)
 
     # --- compact lanes (services.timeline_compact) ------------------------------------------------
     def _update_compact(self, *_args) -> None:
@@ -172,7 +207,7 @@ class TimelinePlot(pg.PlotWidget):
             self.items.prepareGeometryChange()
             self.items.update()
             self.lane_axis.set_layout(lay)
-            self.eras.set_eras(lay.data.eras, lay.total_rows)
+            self.eras.set_eras(lay.data.eras, lay.total_rows, lay.data.today)
             self.vb.setLimits(yMax=max(lay.total_rows, 1) + 0.5)
             self.vb.setYRange(lo, lo + (hi - lo), padding=0)
         finally:

@@ -54,7 +54,7 @@ class TradeChart(QWidget):
         self.glw = pg.GraphicsLayoutWidget(self)
         self.glw.setBackground("w")
         self.glw.setMouseTracking(True)
-        self.glw.setMinimumSize(200, 220)
+        self.glw.setMinimumSize(200, 170)  # the timeline above keeps most of the height
         lay.addWidget(self.glw)
         self.title = self.glw.addLabel("", row=0, col=0, size="11pt", color="#222")
         self.legend = pg.LegendItem(colCount=2, labelTextColor="#222", labelTextSize="8pt")
@@ -68,8 +68,8 @@ class TradeChart(QWidget):
         self.growth = self.glw.addPlot(row=3, col=0, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
         self.growth.setXLink(self.plot)
         self.growth.setMaximumHeight(110)
-        self.growth.setMinimumHeight(80)
-        self.plot.setMinimumHeight(160)
+        self.growth.setMinimumHeight(56)
+        self.plot.setMinimumHeight(90)
         self.growth.setLabel("left", "growth y/y, %")
         self.growth.showGrid(x=False, y=True, alpha=0.25)
         self.growth.addLine(y=0, pen=pg.mkPen("#999", width=1))
@@ -129,6 +129,23 @@ class TradeChart(QWidget):
     @property
     def event_items(self) -> list[pg.GraphicsObject]:
         return self.events.shown
+
+    # --- a short chart (the panel under the timeline in a small window) ----------------------------
+    SHORT_BELOW = 330  # px: a chart lower than this leaves out the growth strip, the main plot keeps the room
+    compact = False
+
+    def resizeEvent(self, ev) -> None:  # noqa: N802 - Qt API
+        super().resizeEvent(ev)
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        short = 0 < self.height() < self.SHORT_BELOW
+        if short == self.compact:
+            return
+        self.compact = short
+        self.growth.setMinimumHeight(0 if short else 56)
+        self.growth.setMaximumHeight(0 if short else 110)
+        self.growth.setVisible(not short)
 
     def set_view(self, view: TradeView | None, mode: str | None = None) -> None:
         self.view = view

@@ -75,7 +75,7 @@ class GoodsChart(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.glw = pg.GraphicsLayoutWidget(self)
         self.glw.setBackground("w")
-        self.glw.setMinimumSize(200, 200)
+        self.glw.setMinimumSize(200, 110)
         lay.addWidget(self.glw)
         self.title = self.glw.addLabel("", row=0, col=0, size="10pt", color="#222")
         self.legend = pg.LegendItem(colCount=3, labelTextColor="#222", labelTextSize="8pt")

@@ -13,6 +13,7 @@ laid out and written in a worker thread with the finished QImages.
 
 from __future__ import annotations
 
+import datetime
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,8 @@ def timeline_image(db, params: dict) -> QImage:
         lo, hi = lo - 365, hi + 365  # a year of margin either side
     else:
         lo = hi = None
-    return render_timeline_image(db, lanes=list(params["entity_ids"]), start=lo, end=hi, width=CHART_WIDTH_PX)
+    return render_timeline_image(db, lanes=list(params["entity_ids"]), start=lo, end=hi, width=CHART_WIDTH_PX,
+                                 as_of=params.get("as_of_ordinal"))
 
 
 def trade_image(db, params: dict) -> QImage:
@@ -85,7 +87,7 @@ def render_charts(d: Dossier, db_path: Path | None, *, enabled: bool = True) -> 
             out.seconds = time.perf_counter() - t0
             return out
     try:
-        _render_all(charts, db, enabled, out)
+        _render_all(charts, db, enabled, out, _as_of_ordinal(d))
     finally:
         if db is not None:
             from dossier.services.database import close_database  # noqa: PLC0415
@@ -95,7 +97,15 @@ def render_charts(d: Dossier, db_path: Path | None, *, enabled: bool = True) -> 
     return out
 
 
-def _render_all(charts: list[Chart], db, enabled: bool, out: RenderedCharts) -> None:
+def _as_of_ordinal(d: Dossier) -> int | None:
+    """The dossier's as-of date as a day ordinal: the charts' "today" (never the day of printing)."""
+    try:
+        return datetime.date.fromisoformat(str(d.as_of)[:10]).toordinal()
+    except ValueError:
+        return None
+
+
+def _render_all(charts: list[Chart], db, enabled: bool, out: RenderedCharts, as_of: int | None = None) -> None:
     for i, ch in enumerate(charts):
         fn, what = _ADAPTERS.get(ch.kind, (None, ch.kind))
         if not enabled:
@@ -105,7 +115,10 @@ def _render_all(charts: list[Chart], db, enabled: bool, out: RenderedCharts) -> 
             out.unavailable[i] = f"no renderer for {ch.kind} charts"
             continue
         try:
-            img = fn(db, dict(ch.params))
+            params = dict(ch.params)
+            if as_of is not None:
+                params.setdefault("as_of_ordinal", as_of)
+            img = fn(db, params)
         except ImportError:
             out.unavailable[i] = f"{what} is not part of this build"
             continue

@@ -70,7 +70,7 @@ class Data:
     mem_lane: np.ndarray  # int64 index into `entities`
     entities: list[dict]  # id, kind, name, sort_name, country
     eras: list[tuple]
-    today: int = field(default_factory=lambda: _dt.date.today().toordinal())
+    today: int = field(default_factory=lambda: today_ordinal())  # where open-ended spans end
 
     def __post_init__(self) -> None:
         if self.country.dtype == object:  # country codes as text (None for none)
@@ -113,16 +113,24 @@ def interrupt(db: sqlite_utils.Database) -> None:
     tq.interrupt(db)
 
 
+def today_ordinal() -> int:
+    """The machine's date, the only place the timeline reads it: the screen's default "today".  A
+    printed dossier passes its as-of date instead (`load(..., today=...)`), so it does not change with
+    the day it is printed."""
+    return _dt.date.today().toordinal()
+
+
 def load(db: sqlite_utils.Database, window: tuple[int, int] | None = None,
-         progress: Callable[[float, str], None] | None = None) -> Data:
+         progress: Callable[[float, str], None] | None = None, *, today: int | None = None) -> Data:
     """Read the items (all, or those overlapping `window` in day ordinals, through the index): a few
     aggregate queries whose columns numpy parses, no Python object per item.  `progress(fraction,
     what)` is called between steps (it may raise `Cancelled`); `interrupt(db)` from another thread
-    stops a query under way (`Cancelled` too)."""
+    stops a query under way (`Cancelled` too).  `today` (a day ordinal; default: the machine's date) is
+    where ongoing spans end and the "today" marker stands."""
     from dossier.services.timeline_load import read  # the reading itself, in its own module
 
     try:
-        return read(db, window, progress or (lambda f, what: None))
+        return read(db, window, progress or (lambda f, what: None), today_ordinal() if today is None else int(today))
     except tq.Interrupted as e:
         raise Cancelled(str(e)) from e
 

@@ -5,7 +5,6 @@ Python object per item, no per-row date parsing."""
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable
 
 import numpy as np
@@ -39,7 +38,8 @@ def _lookup(sorted_keys: np.ndarray, sorter: np.ndarray, wanted: np.ndarray) -> 
     return sorter[pos], sorted_keys[pos] == wanted
 
 
-def read(db: sqlite_utils.Database, window: tuple[int, int] | None, step: Callable[[float, str], None]) -> Data:
+def read(db: sqlite_utils.Database, window: tuple[int, int] | None, step: Callable[[float, str], None],
+         today: int) -> Data:
     """`timeline.load` without the translation of an interrupt into `Cancelled`."""
     step(0.0, "reading items")
     cols: dict[str, list[np.ndarray]] = {}
@@ -72,7 +72,6 @@ def read(db: sqlite_utils.Database, window: tuple[int, int] | None, step: Callab
     # an event without an end is a single (possibly imprecise) date
     point = np.isnan(e_lo_a) & ((f & (END_UNKNOWN | ONGOING)) == 0)
     e_lo_a[point], e_hi_a[point] = s_lo_a[point], s_hi_a[point]
-    today = _dt.date.today().toordinal()
     ongoing = (f & ONGOING) != 0
     e_lo_a[ongoing] = np.maximum(today, s_hi_a[ongoing])
     e_hi_a[ongoing] = e_lo_a[ongoing]

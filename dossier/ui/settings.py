@@ -26,6 +26,8 @@ DECLARED: dict[str, Setting] = {s.name: s for s in (
     Setting("recent_databases", [], "Databases opened recently, newest first (at most 8)."),
     Setting("window/geometry", None, "Main window position and size."),
     Setting("window/state", None, "Dock and toolbar layout."),
+    Setting("window/timeline_share", None, "Share of the central height given to the timeline above the trade "
+                                           "panel (0.15-0.92; empty: the default)."),
     Setting("report/caveat", "UNCLASSIFIED // FOR OFFICIAL USE ONLY", "Handling caveat printed on every page."),
     Setting("report/paper", "a4", "Paper size for dossiers: a4 or letter."),
     Setting("backup/interval_hours", 24, "Back the open database up when its newest backup is older than this "

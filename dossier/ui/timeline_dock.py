@@ -321,7 +321,13 @@ class TimelinePanel(QWidget):
     def _hover(self, scene_pos) -> None:
         row = self.plot.row_at(scene_pos)
         if row is None:
-            QToolTip.hideText()
+            # the lane column: the lane's whole name (labels are shortened, or left out on thin lanes)
+            name = self.plot.lane_axis.label_at(scene_pos)
+            view = self.plot
+            if name:
+                QToolTip.showText(view.mapToGlobal(view.mapFromScene(scene_pos)), plain.tooltip(name), view)
+            else:
+                QToolTip.hideText()
             return
         key = int(self.layout_.data.key[self.layout_.r_item[row]])
         info = describe(self.window_.session.db, key)

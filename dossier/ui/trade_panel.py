@@ -31,6 +31,7 @@ from dossier.plotting.trade_goods import FLOWS, GoodsChart
 from dossier.services.trade import TradeService
 from dossier.services.trade_model import TradeView, fmt_money
 from dossier.ui import plain
+from dossier.ui.timeline_split import TimelineSplitter
 
 
 class _ShrinkableCombo(QComboBox):
@@ -99,6 +100,7 @@ class TradePanel(QWidget):
         self.commodities.setObjectName("trade-commodities")
         self.commodities.setHorizontalHeaderLabels(["Year", "Reported by", "Flow", "Commodity", "Value", "Sources"])
         self.commodities.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.commodities.setMinimumHeight(50)  # a few rows; the panel must not claim the timeline's height
         split.addWidget(self.goods)
         split.addWidget(self.commodities)
         split.setStretchFactor(0, 3)
@@ -328,13 +330,10 @@ def _place_under_timeline(window, panel: TradePanel) -> bool:  # noqa: ANN001 - 
     if timeline is None or window.centralWidget() is not timeline:
         return False
     central = window.takeCentralWidget()  # not deleted: it moves into the splitter
-    split = QSplitter(Qt.Orientation.Vertical, window)
-    split.setObjectName("timeline-trade-splitter")
-    split.setChildrenCollapsible(False)
+    # the timeline is the main view: it keeps most of the height (a remembered share, ui.timeline_split)
+    split = TimelineSplitter(window.settings, window)
     split.addWidget(central)
     split.addWidget(panel)
-    split.setStretchFactor(0, 3)
-    split.setStretchFactor(1, 2)
     window.setCentralWidget(split)
     window.trade_splitter = split
     # the timeline's lane column and the chart's left axis get the same width: same x range on screen
