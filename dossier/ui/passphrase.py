@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from dossier.services import database, encryption
 from dossier.services.session import Session
 from dossier.ui import plain
+from dossier.ui.safety import finish_backups
 
 MIN_LENGTH = 8
 
@@ -236,6 +237,7 @@ class _Conversion(QObject):
 def _convert(window, title: str, run) -> _Conversion:
     """Close the session and run `run(path, progress)` off the UI thread; reopen when it ends."""
     path = window.session.path
+    finish_backups(window)  # a backup under way reads the file (and writes a backup) about to be converted
     window.session.close()
     conv = _Conversion(window, title, path, run)
     conv.start()
@@ -273,6 +275,22 @@ def change_passphrase_action(window) -> None:
     _convert(window, "Change passphrase", lambda p, progress: encryption.change_passphrase(p, old, new, progress=progress))
 
 
+def decrypt_action(window) -> None:
+    if not window.session.encrypted:
+        plain.message(window, "Decrypt database", "This database is not encrypted.",
+                      QMessageBox.Icon.Information).exec()
+        return
+    dlg = PassphraseDialog(window, "Decrypt database",
+                           f"Decrypt {window.session.path.name} into a plain SQLite file: anyone who gets the "
+                           "file can then read it. Its backups stay encrypted (they open with this "
+                           "passphrase). Enter the passphrase to confirm.", mode="open")
+    if dlg.exec() != QDialog.DialogCode.Accepted:
+        return
+    old, _new = dlg.values()
+    dlg.current.clear()
+    _convert(window, "Decrypt database", lambda p, progress: encryption.decrypt_database(p, old, progress=progress))
+
+
 # --- idle lock ----------------------------------------------------------------------------------
 
 _INPUT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.Wheel,
@@ -307,6 +325,7 @@ class IdleLock(QObject):
         """Close the database, forget its passphrase, hide the window, ask again.  True if unlocked."""
         self.locked = True
         path = self.window.session.path
+        finish_backups(self.window)  # its copy and check need the passphrase about to be forgotten
         self.window.session.close()
         encryption.forget_passphrase(path)
         self.window.hide()
@@ -341,6 +360,7 @@ def install(window) -> None:
     window.encrypt_action = window.add_action("file", "Encrypt database…", lambda: encrypt_action(window))
     window.passphrase_action = window.add_action("file", "Change passphrase…",
                                                  lambda: change_passphrase_action(window))
+    window.decrypt_action = window.add_action("file", "Decrypt database…", lambda: decrypt_action(window))
     try:
         minutes = float(window.settings.get("security/idle_lock_minutes") or 0)
     except (TypeError, ValueError):
