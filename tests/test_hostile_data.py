@@ -80,7 +80,9 @@ def _check_widgets(win, literals: set[str]) -> int:
         seen += 1
     for le in win.findChildren(QLineEdit):
         seen += 1  # a line edit never renders markup; its text is what was typed
-    for lw in win.findChildren(QListWidget):
+    from dossier.ui.browser import BrowserList  # the browser's paged lists (QListWidget-like accessors)
+
+    for lw in [*win.findChildren(QListWidget), *win.findChildren(BrowserList)]:
         for i in range(lw.count()):
             it = lw.item(i)
             tip = it.toolTip()

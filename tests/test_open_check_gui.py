@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QListWidget
 
 from dossier.app import build_window
 from dossier.services import backups
@@ -27,7 +26,9 @@ def _encrypted(tmp_path):
 
 
 def _people(w):
-    lw = w.findChild(QListWidget, "browser-person")
+    from dossier.ui.browser import BrowserList
+
+    lw = w.findChild(BrowserList, "browser-person")
     return [lw.item(i).text() for i in range(lw.count())] if lw is not None else []
 
 
