@@ -132,11 +132,8 @@ class OpenCheck:
         """Stop the check (the database is being closed) and remove the write gate."""
         with self._lock:
             self.cancelled = True
-        # SQLite drops an interrupt that lands between two statements (the flag is cleared when the
-        # next one starts), so interrupt again until the check's thread has ended
-        while self._thread.is_alive() and threading.current_thread() is not self._thread:
-            with self._lock:
-                if self._conn is not None:
-                    self._conn.interrupt()  # thread-safe: the running quick_check stops with "interrupted"
-            self._thread.join(0.05)
+            if self._conn is not None:
+                self._conn.interrupt()  # thread-safe: the running quick_check stops with "interrupted"
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join()
         remove_write_gate(self.path, self._gate)
