@@ -47,6 +47,7 @@ def write_mark(db: sqlite_utils.Database) -> tuple[int, ...]:
     names = [n for (n,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
         "AND name NOT LIKE 'search_fts%' AND sql NOT LIKE '%WITHOUT ROWID%' ORDER BY name")]
-    for n in names:
-        out.append(int(conn.execute(f'SELECT coalesce(max(rowid), 0) FROM "{n}"').fetchone()[0]))  # noqa: S608 - names from sqlite_master
+    for n in names:  # table names read from sqlite_master (the schema's own), quoted as identifiers
+        q = n.replace('"', '""')
+        out.append(int(conn.execute(f'SELECT coalesce(max(rowid), 0) FROM "{q}"').fetchone()[0]))
     return tuple(out)
