@@ -283,3 +283,27 @@ def test_changing_an_option_after_the_review_plans_again(window, qtbot, tmp_path
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=60000)
     assert parses == ["people.csv", "people.csv"]
     assert db.execute("SELECT summary FROM person WHERE id = ?", (first,)).fetchone()[0] == "From the file."
+
+
+def test_a_file_broken_after_the_review_is_shown_rejected_and_cannot_be_applied(window, qtbot, tmp_path):
+    db = window.session.db
+    ev, pa = make_files(db, tmp_path, n=30)
+    dialog = window.import_feature.review([ev, pa])
+    wait_review(qtbot, dialog)
+    before = dump(db.conn, skip=set())
+    ev.write_bytes(ev.read_bytes().replace(b"gx-00004,meeting", b"gx-00004,not-a-kind"))
+    qtbot.mouseClick(dialog.apply_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.notice.isVisible(), timeout=60000)
+    qtbot.waitUntil(lambda: not dialog.worker.isRunning(), timeout=60000)
+    assert dialog.notice.text() == ("Planned again: events.csv changed since the review. Nothing has been written; "
+                                    "the problems are listed below.")
+    # the bad kind, and the participant row whose event is now rejected
+    assert dialog.summary.text().startswith("Rejected: 2 problem(s)")
+    rows = _table(dialog)
+    assert [(r[0], r[3], r[6].split(":")[0]) for r in rows] == [("rejected", "kind", "events.csv"),
+                                                              ("rejected", "event", "participants.csv")]
+    assert not dialog.apply_button.isEnabled() and dialog.reviewed is not None and not dialog.reviewed.staged
+    assert dump(db.conn, skip=set()) == before
+    qtbot.wait(50)
+    shoot(dialog, "import-review-file-broken.png")
+    dialog.cancel()

@@ -243,8 +243,10 @@ class ChangeSetDialog(QDialog):
             self._drop_plan()
             self.reviewed = result.review
             self._planned(result.review.report)
-            self.notice.setText(f"Planned again: {result.reason}. Nothing has been written; the change set "
-                                "below is what Apply will write now.")
+            r = result.review.report
+            then = (" the change set below is what Apply will write now." if r.ok and r.writes else
+                    " the import as it is now is shown below." if r.ok else " the problems are listed below.")
+            self.notice.setText(f"Planned again: {result.reason}. Nothing has been written;{then}")
             self.notice.show()
             return
         report = result
