@@ -41,9 +41,11 @@ def phase(way: str, db_path: Path, files: list[Path]) -> dict:
         else:
             rv = review_import(db, files)
             r = rv.report
+            kept = rv.plan.stage.bytes if rv.plan.stage is not None else 0
         t1, c1 = time.perf_counter(), time.process_time()
         assert r.ok and r.writes, r.errors[:5]
         if way == "old":
+            kept = 0
             a = import_files(db, files)
         else:
             a = apply_reviewed(db, rv)
@@ -51,7 +53,7 @@ def phase(way: str, db_path: Path, files: list[Path]) -> dict:
         assert a.applied and not a.replanned
         added = db.conn.execute("SELECT count(*) FROM event").fetchone()[0]
         return {"review": t1 - t0, "apply": t2 - t1, "review_cpu": c1 - c0, "apply_cpu": c2 - c1,
-                "added": a.count("added"), "events": added,
+                "added": a.count("added"), "events": added, "kept_mb": kept / 1e6,
                 "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     finally:
         close_database(db)
@@ -103,6 +105,8 @@ def main() -> None:
         print(f"review + apply:   new / old = {tot(new) / tot(old):.2f} ({tot(old):.1f} s -> {tot(new):.1f} s)")
         print(f"review alone:     new / old = {new['review'] / old['review']:.2f} (the new review also stages "
               "the writes)")
+        print(f"the kept plan (staged writes, compressed in memory while the dialog is open): "
+              f"{new['kept_mb']:.1f} MB")
         print(f"both added {new['added']:,} records; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     finally:
         shutil.rmtree(work, ignore_errors=True)
