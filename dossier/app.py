@@ -29,12 +29,20 @@ def build_window(db_path: Path, create_sample: bool):
     from dossier.ui.settings import Settings
 
     gc_guard.install()  # before any worker thread starts: cycles (and Qt objects in them) die on this thread
-    session = Session.open(db_path, create_sample_if_missing=create_sample)
+    # an encrypted database is checked while the window is built (services.open_check)
+    session = Session.open(db_path, create_sample_if_missing=create_sample, defer_check=True)
     settings = Settings()
+    try:
+        win = MainWindow(session, settings)
+        for install in feature_installers():
+            install(win)
+    except Exception as e:
+        damage = session.damage_behind(e)  # a damaged page read before the check found it
+        session.close()
+        if damage is not None:
+            raise damage from e  # refused as at any open: run_gui offers the newest verified backup
+        raise
     settings.add_recent(db_path)
-    win = MainWindow(session, settings)
-    for install in feature_installers():
-        install(win)
     return win
 
 
@@ -42,6 +50,7 @@ def feature_installers():
     """Features (timeline, trade panel, printing ...) add a function `install(window)` here."""
     from dossier.ui.forms.controller import install as install_editing
     from dossier.ui.import_dialog import install as install_import
+    from dossier.ui.open_check import install as install_open_check
     from dossier.ui.print_dossier import install as install_print_dossier
     from dossier.ui.passphrase import install as install_encryption
     from dossier.ui.timeline_dock import install as timeline
@@ -51,7 +60,7 @@ def feature_installers():
     # the timeline first: the trade panel links to window.timeline
     # editing after the import: its undo stack takes the import's applied batches as steps
     return [timeline, install_trade_panel, install_print_dossier, install_import, install_editing, safety_install,
-            install_encryption]
+            install_encryption, install_open_check]
 
 
 def run_gui(db_arg: str | None) -> int:

@@ -95,6 +95,19 @@ def _encrypted_sample(tmp_path, pw):
     return p
 
 
+def _window_answering(qtbot, p, pw):
+    """The window on encrypted `p`, its start-up prompt answered with `pw`."""
+    from dossier.app import build_window
+
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": pw}, None)])
+    w = build_window(p, False)
+    d.stop()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
 @pytest.fixture
 def gui_prompt(monkeypatch):
     monkeypatch.delenv("DOSSIER_PASSPHRASE", raising=False)  # the dialog, not the environment, answers
@@ -207,19 +220,39 @@ def test_change_with_wrong_current_passphrase_keeps_everything(qtbot, tmp_path, 
     assert p.read_bytes() == before and w.session.encrypted and w.browser.lists["person"].count() > 3
 
 
+def test_decrypt_from_the_menu_asks_the_passphrase_and_keeps_backups_encrypted(qtbot, tmp_path, gui_prompt):
+    from dossier.services import backups
+    from dossier.services.database import open_database
+
+    pw = "decrypt me ü 'q'"
+    p = _encrypted_sample(tmp_path, pw)
+    db = open_database(p, key=pw)
+    b = backups.backup_now(db, p, "manual")
+    close_database(db)
+    w = _window_answering(qtbot, p, pw)
+    assert "Decrypt database…" in [a.text() for a in w.menus["file"].actions()]
+    before = p.read_bytes()
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": "not it"}, "decrypt-dialog.png"), ("message", None, None)])
+    w.decrypt_action.trigger()
+    d.finish()
+    assert "wrong passphrase" in d.seen[-1][1] and p.read_bytes() == before and w.session.encrypted
+    d = Driver(qtbot, [("passphrase", {"passphrase-current": pw}, None), ("message", None, None)])
+    w.decrypt_action.trigger()
+    d.finish()
+    assert "Done" in d.seen[-1][1] and "still encrypted" in d.seen[-1][1], d.seen
+    assert p.read_bytes()[:16] == b"SQLite format 3\x00" and not w.session.encrypted
+    assert w.browser.lists["person"].count() > 3
+    assert b.read_bytes()[:16] != b"SQLite format 3\x00"  # the backup stays encrypted
+    w.close()
+
+
 def test_idle_lock_closes_forgets_and_asks_again(qtbot, tmp_path, gui_prompt, monkeypatch):
-    from dossier.app import build_window
     from dossier.ui.settings import Settings
 
     Settings().set("security/idle_lock_minutes", 0.0005)  # 0.03 s, for the test
     pw = "idle lock pw"
     p = _encrypted_sample(tmp_path, pw)
-    d = Driver(qtbot, [("passphrase", {"passphrase-current": pw}, None)])
-    w = build_window(p, False)
-    d.stop()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
+    w = _window_answering(qtbot, p, pw)
     old_conn = w.session.db.conn
     import time as _time
 

@@ -14,8 +14,9 @@ import sqlite_utils
 from dossier.domain.kinds import ORDER
 from dossier.paths import db_dir
 from dossier.storage import crypto, health, migrations
+from dossier.services.open_check import OpenCheck, damage_error
 from dossier.storage.connection import (
-    DamagedDatabase,
+    DB_ERRORS,
     StorageError,
     close,
     connect,
@@ -39,7 +40,7 @@ from dossier.storage.crypto import (
 __all__ = ["StorageError", "open_database", "create_database", "sample_files", "check", "close_database",
            "CheckResult", "CryptoError", "PassphraseNeeded", "WrongPassphrase", "EncryptedDamaged",
            "InvalidPassphrase", "EXIT_PASSPHRASE", "EXIT_DAMAGED", "set_key_provider", "is_encrypted",
-           "last_failure", "reset_failure"]
+           "last_failure", "reset_failure", "OpenCheck", "open_check", "DB_ERRORS"]
 
 
 def sample_files() -> list[Path]:
@@ -47,19 +48,13 @@ def sample_files() -> list[Path]:
     return [d / f"{k}.csv" for k in ORDER if (d / f"{k}.csv").exists()]
 
 
-def _damaged(db: sqlite_utils.Database, p: Path, problems: list[str]) -> StorageError:
-    if is_encrypted(db):
-        bad = health.cipher_check(db)
-        return crypto._fail(EncryptedDamaged(
-            f"{p}: the encrypted database is damaged ({len(bad)} page(s) fail their authentication "
-            f"check: {'; '.join(bad[:3]) or problems[0]}); the passphrase is right. It was left as it "
-            f"is: restore the newest verified backup."))
-    return DamagedDatabase(f"{p}: the database is damaged ({problems[0]}); it was left as it is")
-
-
-def open_database(path: str | Path, *, key: str | None = None) -> sqlite_utils.Database:
+def open_database(path: str | Path, *, key: str | None = None, defer_check: bool = False) -> sqlite_utils.Database:
     """Open an existing Dossier database: refuse what is not ours, newer, missing or empty; migrate an
-    older one after a verified backup."""
+    older one after a verified backup.
+
+    `defer_check=True` (the window): an encrypted database whose schema is current is checked on a
+    thread of its own after it opens (`services.open_check`; writes wait for that check), since
+    SQLCipher authenticates every page it reads.  A plain database is always checked first."""
     from dossier.services.instance import refuse_network_share
 
     p = Path(path)
@@ -68,18 +63,34 @@ def open_database(path: str | Path, *, key: str | None = None) -> sqlite_utils.D
     refuse_network_share(p)
     precheck_file(p)
     with readonly_probe(p, key=key) as ro:  # refuse damaged, foreign and newer files before writing anything
-        problems = health.quick_check(ro)
-        if problems:
-            raise _damaged(ro, p, problems)
+        deferred = defer_check and is_encrypted(ro) and _schema_is_current(ro)
+        if not deferred:
+            problems = health.quick_check(ro)
+            if problems:
+                raise damage_error(ro, p, problems)
         migrations.check_openable(ro, p)
     db = connect(p, key=key)
     try:
-        migrations.migrate(db, p)  # the read-only probe above has just run quick_check on this file
+        migrations.migrate(db, p)  # a database to migrate was checked just above (never deferred)
     except BaseException:
         db.conn.close()
         raise
     crypto.cleanup_leftovers(p)
+    if deferred:
+        db.open_check = OpenCheck(p).start()  # cancelled by close_database
     return db
+
+
+def _schema_is_current(db: sqlite_utils.Database) -> bool:
+    try:
+        return migrations.schema_version(db) == migrations.LATEST
+    except DB_ERRORS:
+        return False  # unreadable: the full check runs now and says why
+
+
+def open_check(db: sqlite_utils.Database) -> OpenCheck | None:
+    """The check still running (or done) after `open_database(..., defer_check=True)`, if any."""
+    return getattr(db, "open_check", None)
 
 
 def open_worker_connection(path: str | Path) -> sqlite_utils.Database:
@@ -136,6 +147,9 @@ def check(db: sqlite_utils.Database) -> CheckResult:
 
 
 def close_database(db: sqlite_utils.Database) -> None:
+    chk = open_check(db)
+    if chk is not None:
+        chk.cancel()
     close(db)
     lock = getattr(db, "instance_lock", None)  # set by services.recovery.open_exclusive
     if lock is not None:

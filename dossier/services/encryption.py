@@ -121,11 +121,13 @@ def change_passphrase(path: str | Path, old: str, new: str, *, progress: Progres
 
 
 @_locked("dossier decrypt")
-def decrypt_database(path: str | Path, old: str) -> Conversion:
+def decrypt_database(path: str | Path, old: str, *, progress: Progress | None = None) -> Conversion:
     p = Path(path)
     if not is_encrypted_file(p):
         raise StorageError(f"{p}: this database is not encrypted; nothing was changed")
+    _step(progress, 0, 1, f"decrypting {p.name}")
     crypto.change_key(p, old=old, new=None)
+    _step(progress, 1, 1, "done")
     out = Conversion(p)
     for b in _backups(p):
         if is_encrypted_file(b):

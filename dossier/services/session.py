@@ -21,18 +21,26 @@ class Session:
         self.interrupted: Interrupted | None = None  # an import a crash cut short, found at open
 
     @classmethod
-    def open(cls, path: str | Path, *, create_sample_if_missing: bool = False, key: str | None = None) -> Session:
-        """key: the passphrase of an encrypted database (else the remembered one or the key provider's)."""
+    def open(cls, path: str | Path, *, create_sample_if_missing: bool = False, key: str | None = None,
+             defer_check: bool = False) -> Session:
+        """key: the passphrase of an encrypted database (else the remembered one or the key provider's).
+        defer_check: an encrypted database is checked on a thread of its own while the window is built
+        (`services.open_check`); see `damage_behind` for a read that fails meanwhile."""
         p = Path(path)
         if create_sample_if_missing and not p.exists():
             return cls.create(p, sample=True, key=key)
         lock = InstanceLock(p, "Dossier window").acquire() if p.exists() else None
         try:
-            s = cls(p, database.open_database(p, key=key), lock)
-            s.interrupted = recovery.reconcile(s.db, p)
+            db = database.open_database(p, key=key, defer_check=defer_check)
         except BaseException:
             if lock:
                 lock.release()
+            raise
+        s = cls(p, db, lock)
+        try:
+            s.interrupted = recovery.reconcile(s.db, p)
+        except BaseException:
+            s.close()
             raise
         return s
 
@@ -63,6 +71,20 @@ class Session:
         """A connection for another thread (an encrypted database's passphrase is remembered).  The
         session opened and checked the file already, so the checks are not repeated."""
         return database.open_worker_connection(self.path)
+
+    @property
+    def open_check(self) -> database.OpenCheck | None:
+        """The integrity check an encrypted database runs after opening (None: checked before)."""
+        return database.open_check(self.db)
+
+    def damage_behind(self, error: BaseException) -> database.StorageError | None:
+        """When a read failed while the deferred check ran: the check's finding (it says which pages are
+        damaged and is what the user is told), else None."""
+        chk = self.open_check
+        if chk is None or not isinstance(error, database.DB_ERRORS):
+            return None
+        chk.wait()
+        return chk.error
 
     @property
     def encrypted(self) -> bool:

@@ -17,7 +17,7 @@ import contextlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -186,13 +186,45 @@ def _configure(conn: Any, *, readonly: bool) -> None:
     conn.execute("PRAGMA synchronous = NORMAL")
 
 
+WriteGate = Callable[[], None]
+_write_gates: dict[str, WriteGate] = {}
+
+
+def _gate_key(path: str | Path) -> str:
+    return os.path.realpath(path)
+
+
+def set_write_gate(path: str | Path, gate: WriteGate) -> None:
+    """Make every `atomic()` transaction on `path` call `gate()` first; the gate may wait (for a
+    check still running) or raise (to refuse the write).  One gate a file."""
+    _write_gates[_gate_key(path)] = gate
+
+
+def remove_write_gate(path: str | Path, gate: WriteGate) -> None:
+    """Remove `gate` (and only it: a newer gate on the same file stays)."""
+    k = _gate_key(path)
+    if _write_gates.get(k) is gate:
+        del _write_gates[k]
+
+
+def _pass_write_gate(db: sqlite_utils.Database) -> None:
+    if not _write_gates:  # the usual case costs nothing
+        return
+    f = database_file(db)
+    gate = _write_gates.get(_gate_key(f)) if f is not None else None
+    if gate is not None:
+        gate()
+
+
 @contextlib.contextmanager
 def atomic(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """One transaction (BEGIN IMMEDIATE); rolled back on any exception.  Not re-entrant on purpose:
-    nesting would hide a commit boundary."""
+    nesting would hide a commit boundary.  A write gate on the file (`set_write_gate`) is passed
+    first."""
     conn = db.conn
     if conn.in_transaction:
         raise RuntimeError("atomic() inside an open transaction")
+    _pass_write_gate(db)
     try:
         conn.execute("BEGIN IMMEDIATE")
     except OPERATIONAL_ERRORS as e:

@@ -273,6 +273,22 @@ def change_passphrase_action(window) -> None:
     _convert(window, "Change passphrase", lambda p, progress: encryption.change_passphrase(p, old, new, progress=progress))
 
 
+def decrypt_action(window) -> None:
+    if not window.session.encrypted:
+        plain.message(window, "Decrypt database", "This database is not encrypted.",
+                      QMessageBox.Icon.Information).exec()
+        return
+    dlg = PassphraseDialog(window, "Decrypt database",
+                           f"Decrypt {window.session.path.name} into a plain SQLite file: anyone who gets the "
+                           "file can then read it. Its backups stay encrypted (they open with this "
+                           "passphrase). Enter the passphrase to confirm.", mode="open")
+    if dlg.exec() != QDialog.DialogCode.Accepted:
+        return
+    old, _new = dlg.values()
+    dlg.current.clear()
+    _convert(window, "Decrypt database", lambda p, progress: encryption.decrypt_database(p, old, progress=progress))
+
+
 # --- idle lock ----------------------------------------------------------------------------------
 
 _INPUT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.KeyPress, QEvent.Type.Wheel,
@@ -341,6 +357,7 @@ def install(window) -> None:
     window.encrypt_action = window.add_action("file", "Encrypt database…", lambda: encrypt_action(window))
     window.passphrase_action = window.add_action("file", "Change passphrase…",
                                                  lambda: change_passphrase_action(window))
+    window.decrypt_action = window.add_action("file", "Decrypt database…", lambda: decrypt_action(window))
     try:
         minutes = float(window.settings.get("security/idle_lock_minutes") or 0)
     except (TypeError, ValueError):
