@@ -35,7 +35,11 @@ DRIVER = textwrap.dedent("""
     app.processEvents()
     assert w.browser.lists["search"].count() == 1
     w.settings.set("backup/interval_hours", 0.000001)
-    assert w.safety.tick() is not None          # a scheduled backup
+    job = w.safety.tick()                        # a scheduled backup, made in a worker thread
+    assert job is not None
+    while w.safety.job is not None:
+        app.processEvents()
+    assert job.result is not None and job.result.exists()
     w.close()
     print("driven")
 """)

@@ -95,8 +95,8 @@ def _encrypted_sample(tmp_path, pw):
     return p
 
 
-def _window_answering(qtbot, p, pw):
-    """The window on encrypted `p`, its start-up prompt answered with `pw`."""
+def _window_answering(qtbot, p, pw, driver=False):
+    """The window on encrypted `p`, its start-up prompt answered with `pw` (and the Driver that did)."""
     from dossier.app import build_window
 
     d = Driver(qtbot, [("passphrase", {"passphrase-current": pw}, None)])
@@ -105,7 +105,7 @@ def _window_answering(qtbot, p, pw):
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
-    return w
+    return (w, d) if driver else w
 
 
 @pytest.fixture
@@ -252,7 +252,7 @@ def test_idle_lock_closes_forgets_and_asks_again(qtbot, tmp_path, gui_prompt, mo
     Settings().set("security/idle_lock_minutes", 0.0005)  # 0.03 s, for the test
     pw = "idle lock pw"
     p = _encrypted_sample(tmp_path, pw)
-    w = _window_answering(qtbot, p, pw)
+    w, d = _window_answering(qtbot, p, pw, driver=True)
     old_conn = w.session.db.conn
     import time as _time
 

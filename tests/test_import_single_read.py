@@ -1,7 +1,7 @@
 """Big imports read their files once (issue 5 performance): the plan's validated writes are staged and
 replayed inside the transaction; a write by another connection between plan and apply makes the import
 recompute its change set instead of applying a stale plan.  The per-column fast converters give exactly
-what the general `_convert` gives (values, warnings, messages)."""
+what the general `convert_cell` gives (values, warnings, messages)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import pytest
 
 from dossier.domain.kinds import KINDS, extra_columns
 from dossier.exchange import dossier_csv, formats
-from dossier.exchange.dossier_csv import CellError, Options, _convert, _converter
+from dossier.exchange.converters import CellError, column_converter, convert_cell
+from dossier.exchange.dossier_csv import Options
 from dossier.services import importing, staging
 from dossier.services.database import close_database, open_database
 from dossier.services.importing import import_files, undo_batch
@@ -138,12 +139,12 @@ def test_fast_converters_agree_with_convert(kind):
     k = KINDS[kind]
     for opts in (Options(), Options(dayfirst=True)):
         for col in list(k.columns) + list(extra_columns(k)):
-            conv = _converter(col, opts)
+            conv = column_converter(col, opts)
             for raw in CELLS:
                 w1: list[str] = []
                 w2: list[str] = []
                 try:
-                    want = ("ok", _convert(col, raw, opts, w1))
+                    want = ("ok", convert_cell(col, raw, opts, w1))
                 except (CellError, ValueError) as e:
                     want = ("error", str(e))
                 try:

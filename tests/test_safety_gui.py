@@ -43,6 +43,13 @@ def window(qtbot, sample_db_path):
     return w
 
 
+def _made(win, qtbot, job) -> Path | None:
+    """Wait for a backup started by tick() / back_up_now() (it runs in a worker) and return its file."""
+    assert job is not None
+    qtbot.waitUntil(lambda: win.safety.job is None, timeout=30_000)
+    return job.result
+
+
 def _menu_texts(win) -> list[str]:
     return [a.text() for a in win.menus["file"].actions()]
 
@@ -51,6 +58,7 @@ def test_back_up_now_and_restore_from_the_file_menu(window, qtbot, tmp_path):
     assert "Back up now" in _menu_texts(window) and "Restore from backup…" in _menu_texts(window)
     act = next(a for a in window.menus["file"].actions() if a.text() == "Back up now")
     act.trigger()
+    _made(window, qtbot, window.safety.job)
     made = window.safety.last_backup
     assert made is not None and backups.verify_file(made) == []
     box = window.safety.last_notice
@@ -94,18 +102,18 @@ def test_back_up_now_and_restore_from_the_file_menu(window, qtbot, tmp_path):
         Session.open(window.session.path)
 
 
-def test_scheduled_backup_is_made_when_due_and_rotated(window, tmp_path):
+def test_scheduled_backup_is_made_when_due_and_rotated(window, qtbot, tmp_path):
     s = window.settings
     s.set("backup/interval_hours", 0)
     assert window.safety.tick() is None  # 0 = no schedule
     s.set("backup/interval_hours", 24)
-    first = window.safety.tick()
+    first = _made(window, qtbot, window.safety.tick())
     assert first is not None and "scheduled" in first.name
     assert window.safety.tick() is None, "not due again right after"
     s.set("backup/interval_hours", 0.000001)
     s.set("backup/keep_last", 3)
     s.set("backup/keep_days", 0)
-    made = [window.safety.tick() for _ in range(6)]
+    made = [_made(window, qtbot, window.safety.tick()) for _ in range(6)]
     assert all(made)
     left = backups.list_backups(window.session.path)
     assert [b.path for b in left] == made[::-1][:3], "the newest three are kept, the newest first"

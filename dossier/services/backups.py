@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,8 +22,9 @@ import sqlite_utils
 from dossier.storage.backup import BackupError, backup_to, restore_file, schema_version_of, verify_file
 from dossier.storage.connection import StorageError, database_file
 
-__all__ = ["BackupError", "BackupInfo", "backup_dir", "backup_before", "backup_now", "list_backups", "rotate",
-           "newest_verified", "restore", "verify_file", "KEEP_LAST", "KEEP_DAYS"]
+__all__ = ["BackupError", "StorageError", "BackupInfo", "backup_dir", "backup_before", "backup_now", "list_backups",
+           "rotate", "newest_verified", "restore", "verify_file", "state_of", "adopt", "backup_with", "KEEP_LAST",
+           "KEEP_DAYS"]
 
 KEEP_LAST = 10
 KEEP_DAYS = 7
@@ -114,22 +116,55 @@ def rotate(db_path: Path, keep_last: int = KEEP_LAST, keep_days: int = KEEP_DAYS
 
 
 def backup_before(db: sqlite_utils.Database, db_path: Path, reason: str, *, keep_last: int = KEEP_LAST,
-                  keep_days: int = KEEP_DAYS) -> Path:
+                  keep_days: int = KEEP_DAYS, progress: Callable[[float, str], None] | None = None) -> Path:
     """A verified backup of the open database, then rotation.  Called twice for the same unchanged
     state through the same connection (the importer and the import guard both ask), it returns the
-    backup already made instead of copying again."""
-    conn = db.conn
+    backup already made instead of copying again.  progress(fraction 0..1, what) while it works."""
     db_path = Path(db_path)
-    key = (id(conn), str(db_path.resolve()))
-    state = (conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0]))
+    key = (id(db.conn), str(db_path.resolve()))
+    state = state_of(db)
     last = _LAST.get(key)
     if last and (last[0], last[1]) == state and last[2].exists():
         return last[2]
     safe = re.sub(r"[^a-z0-9-]+", "-", reason.lower()).strip("-") or "backup"
-    path = backup_to(db, backup_dir(db_path) / f"{db_path.stem}-{safe}-{_stamp()}.db")
+    path = backup_to(db, backup_dir(db_path) / f"{db_path.stem}-{safe}-{_stamp()}.db",
+                     progress=None if progress is None else lambda f, what: progress(f * 0.95, what))
     _LAST[key] = (*state, path)
+    if progress is not None:
+        progress(0.95, "rotating old backups")
     rotate(db_path, keep_last, keep_days)
     return path
+
+
+def state_of(db: sqlite_utils.Database) -> tuple[int, int]:
+    """What this connection wrote, and what others committed, as seen now: equal values at two moments
+    mean the database did not change between them."""
+    conn = db.conn
+    return conn.total_changes, int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
+def adopt(db: sqlite_utils.Database, db_path: Path, before: tuple[int, int], path: Path) -> bool:
+    """A backup made through another connection (a worker's) counts as `db`'s latest, so backup_before
+    does not copy the same state again, when `db` sees no change since `before` (its state_of taken
+    before that backup started)."""
+    if state_of(db) != before or not Path(path).exists():
+        return False
+    _LAST[(id(db.conn), str(Path(db_path).resolve()))] = (*before, Path(path))
+    return True
+
+
+def backup_with(connect: Callable[[], sqlite_utils.Database], db_path: Path, reason: str = "manual", *,
+                progress: Callable[[float, str], None] | None = None, **kw) -> Path:
+    """backup_now through a connection of its own (a worker thread's), opened by `connect()` and closed
+    here.  Closed without close_database's checkpoint: it only read, and a checkpoint would make the
+    window's connection see a change (PRAGMA data_version) and so defeat `adopt`."""
+    db = connect()
+    try:
+        return backup_now(db, db_path, reason, progress=progress, **kw)
+    finally:
+        for key in [k for k in _LAST if k[0] == id(db.conn)]:
+            _LAST.pop(key, None)  # a later connection could reuse the id
+        db.conn.close()
 
 
 def backup_now(db: sqlite_utils.Database, db_path: Path | None = None, reason: str = "manual", **kw) -> Path:

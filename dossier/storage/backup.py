@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -214,10 +215,34 @@ def verify_backup(path: Path, key: str | None, expected_counts: dict[str, int]) 
         conn.close()
 
 
-def backup_to(db: sqlite_utils.Database, target: Path, *, key: Any = _SAME) -> Path:
+def _copy(src: Any, dst: Any, progress: Callable[[float, str], None] | None) -> dict[str, int]:
+    """The backup API from `src` into `dst` in steps (progress: 0.6 x the fraction of pages copied), and the
+    row counts of what was copied: one read transaction holds a single snapshot for both, so another
+    connection (the window, while this runs in a worker) may write meanwhile without making the copy
+    and its expected counts disagree."""
+    began = not src.in_transaction
+    if began:
+        src.execute("BEGIN")
+    try:
+        pages = int(src.execute("PRAGMA page_count").fetchone()[0])  # the first read fixes the snapshot
+        step = max(256, pages // 50)
+
+        def stepped(_status: int, remaining: int, total: int) -> None:
+            if progress is not None and total:
+                progress(0.6 * (total - remaining) / total, "copying")
+
+        src.backup(dst, pages=step, progress=stepped)
+        return table_counts(src)
+    finally:
+        if began:
+            src.execute("COMMIT")  # a read transaction: nothing to write
+
+
+def backup_to(db: sqlite_utils.Database, target: Path, *, key: Any = _SAME,
+              progress: Callable[[float, str], None] | None = None) -> Path:
     """Copy `db` to `target` with the backup API and verify the copy (reopened).  An encrypted
     database's copy is encrypted with `key` (default: the database's own passphrase); a plain one's
-    is plain."""
+    is plain.  progress(fraction 0..1, what): while copying (up to 0.6), then once before verifying."""
     key = backup_key(db) if key is _SAME else key
     if key is not None and not is_encrypted(db):
         raise BackupError("a plain database's backup cannot be encrypted by the backup API; "
@@ -231,10 +256,12 @@ def backup_to(db: sqlite_utils.Database, target: Path, *, key: Any = _SAME) -> P
     src = db.conn
     dst = _open_file(tmp, key=key)
     try:
-        src.backup(dst)
+        counts = _copy(src, dst, progress)
         dst.execute("PRAGMA journal_mode = DELETE")
         dst.close()
-        verify_backup(tmp, key, table_counts(src))
+        if progress is not None:
+            progress(0.6, "verifying the copy")
+        verify_backup(tmp, key, counts)
     except SQL_ERRORS as e:
         dst.close()
         tmp.unlink(missing_ok=True)

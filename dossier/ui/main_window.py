@@ -249,6 +249,9 @@ class MainWindow(QMainWindow):
             if offer_recovery(self, path, e):
                 return self.open_database(path)
             return False
+        from dossier.ui.safety import finish_backups
+
+        finish_backups(self)  # a backup of the current database under way is finished first
         self.session.close()
         self.session = s
         self.settings.add_recent(path)
@@ -273,6 +276,9 @@ class MainWindow(QMainWindow):
         except Exception as e:
             plain.message(self, "Cannot create database", str(e)).exec()
             return
+        from dossier.ui.safety import finish_backups
+
+        finish_backups(self)
         self.session.close()
         self.session = s
         self.settings.add_recent(Path(path))

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from dossier.services import database, encryption
 from dossier.services.session import Session
 from dossier.ui import plain
+from dossier.ui.safety import finish_backups
 
 MIN_LENGTH = 8
 
@@ -236,6 +237,7 @@ class _Conversion(QObject):
 def _convert(window, title: str, run) -> _Conversion:
     """Close the session and run `run(path, progress)` off the UI thread; reopen when it ends."""
     path = window.session.path
+    finish_backups(window)  # a backup under way reads the file (and writes a backup) about to be converted
     window.session.close()
     conv = _Conversion(window, title, path, run)
     conv.start()
@@ -323,6 +325,7 @@ class IdleLock(QObject):
         """Close the database, forget its passphrase, hide the window, ask again.  True if unlocked."""
         self.locked = True
         path = self.window.session.path
+        finish_backups(self.window)  # its copy and check need the passphrase about to be forgotten
         self.window.session.close()
         encryption.forget_passphrase(path)
         self.window.hide()

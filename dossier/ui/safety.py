@@ -1,9 +1,10 @@
 """Backups, restore and recovery in the window (RELIABILITY.md rules 5 and 6).
 
 `install(window)` adds File > "Back up now" and "Restore from backup…", a scheduled backup (setting
-backup/interval_hours), and tells the user about an import a crash cut short.  `offer_recovery()` is
-the dialog shown when a database cannot be opened: the reason, and the newest verified backup with a
-button to restore it (the current file is kept aside).  The smoke mode ($DOSSIER_SMOKE_PNG) lives in
+backup/interval_hours), both made off the UI thread with progress in the status bar, and tells the
+user about an import a crash cut short.  `offer_recovery()` is the dialog shown when a database
+cannot be opened: the reason, and the newest verified backup with a button to restore it (the
+current file is kept aside).  The smoke mode ($DOSSIER_SMOKE_PNG) lives in
 dossier.app; the offline smoke test runs it under strace.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from dossier.services import backups, recovery
 from dossier.ui import plain
+from dossier.ui.backup_job import BackupJob
 
 CHECK_EVERY_MS = 10 * 60 * 1000
 
@@ -39,7 +42,10 @@ def _num(v: object, default: float) -> float:
 
 
 class Safety(QObject):
-    """The window's backup schedule and actions."""
+    """The window's backup schedule and actions.  Backups run off the UI thread (ui.backup_job), one at
+    a time, with a progress bar in the status bar: the scheduled tick does nothing while one runs;
+    "Back up now" during a scheduled backup is queued (one request), during another manual one it is
+    refused, and said so in the status bar."""
 
     def __init__(self, window):
         super().__init__(window)
@@ -51,42 +57,113 @@ class Safety(QObject):
         QTimer.singleShot(30_000, self.tick)  # soon after start, not during it
         self.last_notice: QMessageBox | None = None
         self.last_backup: Path | None = None
+        self.job: BackupJob | None = None  # the backup being made
+        self.pending: str | None = None  # a reason queued while `job` runs ("manual")
+        self._origin: tuple = (None, None)  # the session a job started from, and its backups.state_of then
+        self._closing = False
+        self.bar = QProgressBar()
+        self.bar.setObjectName("backup-progress")
+        self.bar.setRange(0, 100)
+        self.bar.setMaximumWidth(160)
+        self.bar.setFormat("backup %p%")
+        self.bar.hide()
+        window.statusBar().addPermanentWidget(self.bar)
+        window.installEventFilter(self)
 
     def _keep(self) -> dict[str, int]:
         s = self.window.settings
         return {"keep_last": int(_num(s.get("backup/keep_last"), backups.KEEP_LAST)),
                 "keep_days": int(_num(s.get("backup/keep_days"), backups.KEEP_DAYS))}
 
-    def tick(self) -> Path | None:
-        """A scheduled backup when one is due; None when not due or it failed (said in the status bar)."""
+    def tick(self) -> BackupJob | None:
+        """Start a scheduled backup when one is due: the running job, or None when not due, busy or
+        not possible now.  Its result is said in the status bar when it ends."""
         if not self.window.isVisible():  # closed (its session is closed too) or hidden by the idle lock
             return None
         if getattr(self.window, "converting", None) is not None:  # being encrypted: no session meanwhile
             return None
-        session = self.window.session
+        if self.job is not None:  # one backup at a time: the running one is as recent as this would be
+            return None
         hours = _num(self.window.settings.get("backup/interval_hours"), 24)
-        if not backups.due(session.path, hours):
+        if not backups.due(self.window.session.path, hours):
             return None
-        try:
-            made = backups.backup_now(session.db, session.path, "scheduled", **self._keep())
-        except (backups.BackupError, OSError) as e:
-            self.window.statusBar().showMessage(f"Scheduled backup failed: {e}")
-            return None
-        self.last_backup = made
-        self.window.statusBar().showMessage(f"Backed up to {made.name} (verified)")
-        return made
+        return self._start("scheduled")
 
-    def back_up_now(self) -> Path | None:
-        session = self.window.session
-        try:
-            made = backups.backup_now(session.db, session.path, "manual", **self._keep())
-        except (backups.BackupError, OSError) as e:
-            self.notice("Back up now", f"No backup was made: {e}", QMessageBox.Icon.Critical)
+    def back_up_now(self) -> BackupJob | None:
+        """Start a manual backup (a notice says how it ended): the running job, or None when it was
+        queued behind a scheduled backup or refused because a manual one runs or waits already."""
+        if self.job is None:
+            return self._start("manual")
+        if self.job.manual or self.pending is not None:
+            self.window.statusBar().showMessage("A backup is being made already (see the progress at the right); "
+                                                "no second one was started.")
             return None
+        self.pending = "manual"
+        self.window.statusBar().showMessage("Back up now: queued, it starts when the scheduled backup under way "
+                                            "has finished.")
+        return None
+
+    def finish(self, timeout_ms: int = 120_000) -> None:
+        """Drop a queued request and wait for the running backup (before the session is closed)."""
+        self.pending = None
+        if self.job is not None:
+            self.window.statusBar().showMessage("Finishing the backup under way…")
+            self.job.wait(timeout_ms)
+
+    def _start(self, reason: str) -> BackupJob:
+        session = self.window.session
+        job = BackupJob(session.connect_worker, session.path, reason, self._keep())
+        job.progressed.connect(self._progressed)
+        job.made.connect(self._made)
+        job.failed.connect(self._failed)
+        job.finished.connect(self._finished)
+        self.job = job
+        self._origin = (session, backups.state_of(session.db))  # see _made
+        self.bar.setValue(0)
+        self.bar.show()
+        self.window.statusBar().showMessage(f"Backing up {session.path.name}…")
+        job.start()
+        return job
+
+    def _progressed(self, percent: int, what: str) -> None:
+        if self.job is None:
+            return
+        self.bar.setValue(percent)
+        self.window.statusBar().showMessage(f"Backing up {self.job.path.name}: {what}…")
+
+    def _made(self, path: str) -> None:
+        made = Path(path)
         self.last_backup = made
-        self.notice("Back up now", f"Backed up to\n{made}\n\nThe copy was verified (integrity check and row "
-                                   "counts).", QMessageBox.Icon.Information)
-        return made
+        if self._closing or self.job is None:
+            return
+        session, before = self._origin
+        if session is self.window.session:  # nothing written meanwhile: an import right now needs no new copy
+            backups.adopt(session.db, session.path, before, made)
+        if self.job.manual:
+            self.notice("Back up now", f"Backed up to\n{made}\n\nThe copy was verified (integrity check and row "
+                                       "counts).", QMessageBox.Icon.Information)
+        self.window.statusBar().showMessage(f"Backed up to {made.name} (verified)")
+
+    def _failed(self, error: str) -> None:
+        if self._closing or self.job is None:
+            return
+        if self.job.manual:
+            self.notice("Back up now", f"No backup was made: {error}", QMessageBox.Icon.Critical)
+        self.window.statusBar().showMessage(("Backup" if self.job.manual else "Scheduled backup")
+                                            + f" failed: {error}")
+
+    def _finished(self) -> None:
+        self.job = None  # the last reference: the thread object is deleted here, on the GUI thread
+        self.bar.hide()
+        reason, self.pending = self.pending, None
+        if reason and not self._closing and getattr(self.window, "converting", None) is None:
+            self._start(reason)
+
+    def eventFilter(self, obj, ev) -> bool:  # noqa: N802 - Qt API
+        if obj is self.window and ev.type() == QEvent.Type.Close:
+            self._closing = True  # before the window closes its session: the copy is finished first
+            self.finish()
+        return False
 
     def restore_dialog(self) -> RestoreDialog:
         dlg = RestoreDialog(self.window.session.path, self.window)
@@ -98,6 +175,10 @@ class Safety(QObject):
 
     def restore(self, backup: Path) -> bool:
         w = self.window
+        if self.job is not None:  # its connection reads the file a restore replaces
+            self.notice("Restore", "Not restored: a backup is being made right now. Restore when it has "
+                        "finished (its progress is at the right of the status bar).", QMessageBox.Icon.Warning)
+            return False
         try:
             kept = w.session.restore(backup)
         except Exception as e:  # noqa: BLE001 - a failed restore leaves the database as it was: say so
@@ -224,6 +305,14 @@ def apply_recovery_choice(parent: QWidget | None, path: Path, box: QMessageBox, 
         plain.message(parent, "Not restored", str(e), QMessageBox.Icon.Critical).exec()
         return False
     return True
+
+
+def finish_backups(window) -> None:
+    """Wait for a backup under way before the window closes its session (the worker reads that file;
+    closing checkpoints, which would wait for the worker's snapshot anyway)."""
+    safety = getattr(window, "safety", None)
+    if safety is not None:
+        safety.finish()
 
 
 def install(window) -> None:

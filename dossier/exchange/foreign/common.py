@@ -10,8 +10,9 @@ from typing import Any
 
 from dossier.domain import dates, text
 from dossier.domain.kinds import KINDS, Column
+from dossier.exchange.converters import CellError, convert_cell
 from dossier.exchange.csvio import CsvFile, CsvRejected, Problem, read_csv
-from dossier.exchange.dossier_csv import CellError, Options, ParsedFile, Row, _convert
+from dossier.exchange.dossier_csv import Options, ParsedFile, Row
 
 
 def file_source(path: Path, publisher: str, title: str = "") -> Row:
@@ -53,7 +54,7 @@ def convert(col: Column, raw: str, opts: Options, file: str, line: int, label: s
             warnings: list[Problem]) -> tuple[bool, Any]:
     w: list[str] = []
     try:
-        v = _convert(col, raw, opts, w)
+        v = convert_cell(col, raw, opts, w)
     except (CellError, text.TextError, dates.DateError) as e:
         problems.append(Problem(file, line, label, str(e)))
         return False, None

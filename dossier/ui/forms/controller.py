@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QInputDialog,
     QListWidget,
     QMenu,
     QMessageBox,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 from dossier.services import editing, history
 from dossier.services.session import Session
 from dossier.ui import plain
+from dossier.ui.forms.as_of import AsOfViewing
 from dossier.ui.forms.dialogs import EditListDialog, HistoryDialog, MergeDialog
 from dossier.ui.forms.timeline_edit import TimelineEditing
 from dossier.ui.forms.record_form import SINGULAR, RecordDialog
@@ -72,7 +72,7 @@ class BatchCommand(QUndoCommand):
         self.ctl.after_change(None)
 
 
-class EditController(TimelineEditing, QObject):
+class EditController(TimelineEditing, AsOfViewing, QObject):
     def __init__(self, window):
         super().__init__(window)
         self.window = window
@@ -163,11 +163,6 @@ class EditController(TimelineEditing, QObject):
         if self.window.session is not self.session and self.real_session is None:
             self.session = self.window.session  # another database was opened: its own history
             self.stack.clear()
-
-    def eventFilter(self, obj, ev) -> bool:  # noqa: N802 - Qt API
-        if obj is self.window and ev.type() == QEvent.Type.Close and self.real_session is not None:
-            self.back_to_now()  # the window closes (and checkpoints) the real database, not the copy
-        return False
 
     # --- the selected record --------------------------------------------------------------------
     def selected(self) -> tuple[str, str] | None:
@@ -265,55 +260,6 @@ class EditController(TimelineEditing, QObject):
         view.setObjectName("undo-view")
         view.setEmptyLabel("(database as opened)")
         return self._show(EditListDialog(view, history.batch_lines(self.db), self.window))
-
-    # --- as of ----------------------------------------------------------------------------------
-    def _read_only(self) -> bool:
-        if self.real_session is not None:
-            plain.message(self.window, "Showing past data",
-                          "The window shows the data as of a past moment (read-only). View > Back to now to edit.",
-                          QMessageBox.Icon.Information).exec()
-            return True
-        return False
-
-    def show_as_of(self, when: str | None = None) -> bool:
-        if when is None:
-            when, ok = QInputDialog.getText(self.window, "Show data as of",
-                                            "Date or time (UTC): YYYY-MM-DD (end of that day) or YYYY-MM-DDTHH:MM")
-            if not ok or not when.strip():
-                return False
-        base = self.real_session or self.window.session
-        try:
-            copy = history.as_of(base.db, when)
-        except history.HistoryError as e:
-            plain.message(self.window, "Show data as of", str(e)).exec()
-            return False
-        if self.real_session is not None:
-            history.close(self.window.session.db)
-        else:
-            self.real_session = self.window.session
-        self.window.session = Session(base.path, copy)
-        self._set_editable(False)
-        self.window.refresh()
-        self.window.details.show_details(None)
-        self.window.database_changed.emit()
-        self.window.setWindowTitle(f"{base.path.name} — AS OF {when.strip()} (read-only) — Dossier")
-        self.window.statusBar().showMessage(f"Showing the data as it stood at {when.strip()} (read-only)")
-        return True
-
-    def back_to_now(self) -> None:
-        if self.real_session is None:
-            return
-        history.close(self.window.session.db)
-        self.window.session = self.real_session
-        self.real_session = None
-        self._set_editable(True)
-        self.window.refresh()
-        self.window.database_changed.emit()
-
-    def _set_editable(self, on: bool) -> None:
-        for a in self.edit_actions:
-            a.setEnabled(on)
-        self.as_of_back.setEnabled(not on)
 
     # --- menus ----------------------------------------------------------------------------------
     def record_menu(self, parent: QWidget, target: tuple[str, str] | None) -> QMenu:
