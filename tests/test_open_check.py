@@ -5,6 +5,7 @@ on a thread of its own while the window opens, and writes wait for that check (s
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -111,19 +112,24 @@ def test_closing_during_the_check_stops_it_and_leaves_no_gate(tmp_path, monkeypa
     real = health.quick_check
     started = threading.Event()
 
-    def endless_check(db):  # runs until the close interrupts its connection
-        started.set()
+    def endless_check(db):  # runs until the close stops its connection's statements
         while True:
             problems = real(db)
             if problems:
                 return problems  # "interrupted", which must not count as damage
+            started.set()
+            time.sleep(0.05)  # between statements, where an interrupt alone would be lost
 
     monkeypatch.setattr(open_check_module.health, "quick_check", endless_check)
     s = Session.open(p, key=PW, defer_check=True)
     chk = s.open_check
     chk.on_done(seen.append)
     assert started.wait(30)
-    s.close()  # interrupts and joins the check
+    closer = threading.Thread(target=chk.cancel)  # what closing the database does first (a thread: a
+    closer.start()                                # cancel that cannot stop the check fails, not hangs)
+    closer.join(60)
+    assert not closer.is_alive(), "closing the database did not stop its check"
+    s.close()
     assert chk.done and chk.cancelled and chk.error is None and not seen
     db = connect(p, key=PW)  # no gate left behind: a write goes through at once
     with atomic(db):

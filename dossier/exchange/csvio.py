@@ -241,7 +241,22 @@ def read_csv(path: str | Path, *, encoding: str | None = None, max_problems: int
         finally:
             src.close()
 
-    return info, rows()
+    return info, _Rows(rows(), src)
+
+
+class _Rows(Iterator[tuple[int, list[str]]]):
+    """The records of an open file; `close()` closes the file even when no record was read (closing a
+    generator that never started does not run its `finally`)."""
+
+    def __init__(self, gen: Iterator[tuple[int, list[str]]], src: _Lines):
+        self._gen, self._src = gen, src
+
+    def __next__(self) -> tuple[int, list[str]]:
+        return next(self._gen)
+
+    def close(self) -> None:
+        self._gen.close()  # type: ignore[attr-defined]
+        self._src.close()
 
 
 def _col(header: list[str], i: int) -> str:

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QGraphicsItem
 from dossier.domain.timeaxis import DAY, ordinal_to_x
 from dossier.plotting import timeline_style as st
 from dossier.plotting.timeline_axis import UtcDateAxis
-from dossier.plotting.timeline import EraBands, LaneAxis, TimelineItems
+from dossier.plotting.timeline import EraBands, TimelineItems
+from dossier.plotting.timeline_lanes import LaneAxis
 from dossier.services import timeline_compact
 from dossier.services import timeline_view as tv
 from dossier.services.timeline import Layout, today_ordinal

@@ -84,6 +84,9 @@ class OpenCheck:
         except StorageError as e:
             error = e
         else:
+            # a close stops the check at its next few thousand steps, whenever it comes (an interrupt
+            # that arrives between two statements would be lost)
+            db.conn.set_progress_handler(lambda: self.cancelled, 10_000)
             with self._lock:
                 self._conn = db.conn
                 go = not self.cancelled
@@ -133,7 +136,7 @@ class OpenCheck:
         with self._lock:
             self.cancelled = True
             if self._conn is not None:
-                self._conn.interrupt()  # thread-safe: the running quick_check stops with "interrupted"
+                self._conn.interrupt()  # thread-safe: a running statement stops with "interrupted"
         if self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join()
         remove_write_gate(self.path, self._gate)
