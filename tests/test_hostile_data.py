@@ -266,6 +266,7 @@ REVIEWED = {
     ('trade.py', 'side'),
     ('trade.py', 'cols'),  # ', '.join(TRADE_COLUMNS): code constants
     ('trade.py', 'cond'),  # one of three constant conditions, picked by a dict lookup (KeyError otherwise)
+    ('batches.py', 'q'),  # write_mark: a table name from sqlite_master, quoted as an identifier
 }
 _SQL_WORDS = ("SELECT ", "INSERT ", "UPDATE ", "DELETE ", "PRAGMA ", " FROM ", " WHERE ", "CREATE ", "DROP ")
 

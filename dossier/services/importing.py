@@ -15,7 +15,8 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,22 +70,36 @@ def _matcher(db: sqlite_utils.Database, opts: Options):
     return Matcher(db, opts)
 
 
-def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: Options = Options(), *,
-                 dry_run: bool = False, batch_kind: str = "import", progress: Progress | None = None,
-                 note: str = "", backup: bool = True) -> ImportReport:
-    files = [Path(p) for p in paths]
+@dataclass
+class Plan:
+    """What the plan pass of an import built: the report (the change set the user reviews), the file
+    facts (name, SHA-256, bytes) and, unless it was a plain dry run or the import was rejected, the
+    staged writes.  `version` is the planning connection's `PRAGMA data_version` (same connection only)."""
+
+    files: list[Path]
+    opts: Options
+    report: ImportReport
+    file_info: list[dict[str, Any]]
+    stage: staging.Stage | None
+    matcher: Any
+    total: int
+    version: int
+
+
+def plan_files(db: sqlite_utils.Database, files: list[Path], opts: Options, *, stage: bool,
+               progress: Progress | None = None, span: tuple[int, int] = (0, 1000)) -> Plan:
+    """Read, validate and compare every file with the database (reads only; nothing is written)."""
     file_info = [{"name": f.name, "sha256": _sha256(f) if f.is_file() else "", "bytes": f.stat().st_size
                   if f.is_file() else 0} for f in files]
     report = ImportReport(file_info)
     total = sum(fi["bytes"] for fi in file_info) or 1
     if progress:
-        progress(0, 1000, "reading")
+        progress(span[0], 1000, "reading")
     streams = _open_all(files, opts)
     matcher = _matcher(db, opts)  # one instance for both passes: what was reviewed is what is written
-    stage = None if dry_run else staging.Stage()
+    st = staging.Stage() if stage else None
     version = batches.data_version(db)
-    plan = ChangePass(db, opts, report, progress=progress, matcher=matcher,
-                      progress_span=(0, 500 if not dry_run else 1000), stage=stage)
+    plan = ChangePass(db, opts, report, progress=progress, matcher=matcher, progress_span=span, stage=st)
     plan.run(streams, total)
     for sf in streams:
         report.errors.extend(p for p in sf.problems if p.severity == "error")
@@ -96,9 +111,19 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
         fi["kind"] = sf_kind
         if fi["sha256"] and records.find_batch_by_sha(db, fi["sha256"]):
             report.already_imported.append(fi["name"])
-    if report.errors or dry_run or not report.writes:
-        return report  # rejected, a dry run, or nothing to change: no batch, nothing written
-    assert stage is not None
+    return Plan(files, opts, report, file_info, None if report.errors else st, matcher, total, version)
+
+
+def write_plan(db: sqlite_utils.Database, plan: Plan, *, batch_kind: str = "import", note: str = "",
+               backup: bool = True, progress: Progress | None = None, same_connection: bool = True,
+               guard: Callable[[sqlite_utils.Database], None] | None = None) -> ImportReport:
+    """Apply a valid plan with writes in ONE transaction, recorded as a batch with its change journal.
+
+    `same_connection`: the plan was made on this connection, so `PRAGMA data_version` tells whether
+    another connection committed since; if so the change set is recomputed inside the transaction.
+    `guard(db)` runs first inside the transaction (the write lock held) and may raise to write nothing."""
+    report, file_info, files, opts = plan.report, plan.file_info, plan.files, plan.opts
+    assert plan.stage is not None and not report.errors
     if progress:
         progress(500, 1000, "backing up")
     path = _db_path(db)
@@ -111,17 +136,19 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
     from dossier.services.recovery import import_guard  # crash journal keyed by SHA-256 (issue 7)
 
     with import_guard(db, file_info, backup=backup), atomic(db):
+        if guard is not None:
+            guard(db)
         batch = records.new_batch(db, batch_kind, now, json.dumps(file_info, ensure_ascii=False), note)
         journal.begin(db, batch, now)
-        if batches.data_version(db) == version:
+        if not same_connection or batches.data_version(db) == plan.version:
             report.replanned = False
-            staging.apply(db, stage, batch, _apply_progress(progress))
+            staging.apply(db, plan.stage, batch, _apply_progress(progress))
         else:  # another connection wrote since the plan: recompute the change set inside the transaction
             report.replanned = True
             applied = ImportReport(file_info)
-            apply = ChangePass(db, opts, applied, batch=batch, progress=progress, matcher=matcher,
+            apply = ChangePass(db, opts, applied, batch=batch, progress=progress, matcher=plan.matcher,
                                progress_span=(500, 1000))
-            apply.run(_open_all(files, opts), total)
+            apply.run(_open_all(files, opts), plan.total)
             if applied.errors:
                 raise RuntimeError("the database changed while the import was reviewed, and the import no "
                                    "longer applies: " + str(applied.errors[0]))
@@ -135,6 +162,19 @@ def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: O
     report.batch = batch
     report.applied = True
     return report
+
+
+def import_files(db: sqlite_utils.Database, paths: Iterable[str | Path], opts: Options = Options(), *,
+                 dry_run: bool = False, batch_kind: str = "import", progress: Progress | None = None,
+                 note: str = "", backup: bool = True) -> ImportReport:
+    """Plan and (unless `dry_run`) apply in one call; the files are read once.  A reviewed import that
+    is applied later (the window's change-set review) uses `services.import_review` instead."""
+    files = [Path(p) for p in paths]
+    plan = plan_files(db, files, opts, stage=not dry_run, progress=progress, span=(0, 1000 if dry_run else 500))
+    report = plan.report
+    if report.errors or dry_run or not report.writes:
+        return report  # rejected, a dry run, or nothing to change: no batch, nothing written
+    return write_plan(db, plan, batch_kind=batch_kind, note=note, backup=backup, progress=progress)
 
 
 def _apply_progress(progress: Progress | None):

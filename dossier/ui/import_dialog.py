@@ -29,11 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from dossier.exchange.dossier_csv import Options
-from dossier.services.importing import Cancelled, ImportReport, JournalError, import_files, last_undoable, undo_batch
+from dossier.services.import_review import Replanned, ReviewedImport, apply_or_replan, review_import
+from dossier.services.importing import Cancelled, ImportReport, JournalError, last_undoable, undo_batch
 from dossier.ui import plain
-
-COLUMNS = ("Status", "Kind", "Record", "Field", "Old", "New", "Where")
-MAX_TABLE_ROWS = 5000
+from dossier.ui.import_rows import COLUMNS, MAX_TABLE_ROWS, change_rows, focus  # noqa: F401 - re-exported
 
 
 class Worker(QThread):
@@ -78,54 +77,12 @@ class Worker(QThread):
             close_database(db)
 
 
-def focus(old: str, new: str, width: int = 34) -> tuple[str, str]:
-    """Long texts that differ: show each from a little before the first difference ('…' marks the cut),
-    so the change is visible in a narrow column (the tooltip holds the whole text)."""
-    if len(old) <= width and len(new) <= width:
-        return old, new
-    i = 0
-    while i < min(len(old), len(new)) and old[i] == new[i]:
-        i += 1
-    start = max(0, i - 12)
-    cut = (lambda s: ("…" + s[start:]) if start and s else s)
-    return cut(old), cut(new)
-
-
-def change_rows(report: ImportReport) -> list[tuple[str, ...]]:
-    """The review table's rows: problems first, then conflicts, matches, and the changes."""
-    out: list[tuple[str, ...]] = []
-    for e in report.errors:
-        out.append(("rejected", "", "", e.column, e.message, "", f"{Path(e.file).name}:{e.line}:{e.column}".rstrip(":")))
-    if report.errors:  # a rejected import: the problems (and warnings) only, nothing else will happen
-        for w in report.warnings[:200]:
-            out.append(("warning", "", "", w.column, w.message, "",
-                        f"{Path(w.file).name}:{w.line}:{w.column}".rstrip(":")))
-        return out
-    for c in report.conflicts:
-        for col, (old, new) in (c.fields or {"": ("", "")}).items():
-            out.append(("conflict", c.kind, "/".join(map(str, c.key)), col, *focus(old, new),
-                        f"{Path(c.file).name}:{c.line}  {c.reason}"))
-    for m in report.matches:
-        out.append(("match?", m["kind"], m["record"], "name", "", m["name"],
-                    f"{Path(m['file']).name}:{m['line']}  {m['status']} ({m['how']})"))
-    for w in report.warnings[:200]:
-        out.append(("warning", "", "", w.column, w.message, "", f"{Path(w.file).name}:{w.line}:{w.column}".rstrip(":")))
-    order = {"deleted": 0, "changed": 1, "added": 2, "missing": 3, "unchanged": 4}
-    for c in sorted((c for c in report.changes if c.op != "conflict"), key=lambda c: order.get(c.op, 9)):
-        where = f"{Path(c.file).name}:{c.line}"
-        key = "/".join(map(str, c.key))
-        if c.op in ("changed", "added") and c.fields:
-            for col, (old, new) in c.fields.items():
-                out.append((c.op, c.kind, key, col, *focus(old, new), where))
-        else:
-            out.append((c.op, c.kind, key, "", "", "", where))
-        if len(out) >= MAX_TABLE_ROWS:
-            break
-    return out
-
-
 class ChangeSetDialog(QDialog):
-    """The change set of an import, row by row, before anything is written."""
+    """The change set of an import, row by row, before anything is written.  The review's plan (its
+    staged writes, `services.import_review.ReviewedImport`) is kept while the dialog is open, and Apply
+    writes exactly it without reading the files again, unless a file, the database or the options
+    changed since the review: then the change set is planned again and shown, with a notice saying
+    why, and nothing is written until Apply is clicked again."""
 
     applied = Signal(object)  # the applied ImportReport
 
@@ -135,6 +92,7 @@ class ChangeSetDialog(QDialog):
         self.files = files
         self.opts = opts
         self.report: ImportReport | None = None
+        self.reviewed: ReviewedImport | None = None  # the plan on show, with its staged writes
         self.worker: Worker | None = None
         self.setObjectName("import-review")
         self.setWindowTitle("Import: review the changes")
@@ -144,6 +102,13 @@ class ChangeSetDialog(QDialog):
         self.summary.setObjectName("import-summary")
         self.summary.setWordWrap(True)
         lay.addWidget(self.summary)
+        self.notice = plain.label("", self)  # why the change set on show was planned again
+        self.notice.setObjectName("import-notice")
+        self.notice.setWordWrap(True)
+        self.notice.setStyleSheet("QLabel { background: #fff3cd; color: #5c4400; padding: 4px; "
+                                  "border: 1px solid #e0c36c; }")
+        self.notice.hide()
+        lay.addWidget(self.notice)
         self.table = QTableWidget(0, len(COLUMNS), self)
         self.table.setObjectName("import-table")
         self.table.setHorizontalHeaderLabels(COLUMNS)
@@ -194,8 +159,20 @@ class ChangeSetDialog(QDialog):
 
     def _plan(self) -> None:
         self.apply_button.setEnabled(False)
+        self._drop_plan()
         opts, files = self._current_opts(), self.files
-        self._start(lambda db, p: import_files(db, files, opts, dry_run=True, progress=p), self._planned)
+        self._start(lambda db, p: review_import(db, files, opts, progress=p), self._reviewed)
+
+    def _drop_plan(self) -> None:
+        if self.reviewed is not None:
+            self.reviewed.drop()
+            self.reviewed = None
+
+    def _reviewed(self, rv: ReviewedImport) -> None:
+        self._drop_plan()
+        self.reviewed = rv
+        self.notice.hide()
+        self._planned(rv.report)
 
     def _options_changed(self) -> None:
         if self.worker is None or not self.worker.isRunning():
@@ -255,10 +232,24 @@ class ChangeSetDialog(QDialog):
         self.merge.setEnabled(False)
         self.summary.setText("Applying… (Cancel leaves the database as it was)")
         self.progress.setValue(0)
-        opts, files = self._current_opts(), self.files
-        self._start(lambda db, p: import_files(db, files, opts, progress=p), self._applied)
+        rv, opts = self.reviewed, self._current_opts()
+        if rv is None:  # no plan kept (cannot happen with Apply enabled): plan first
+            self._plan()
+            return
+        self._start(lambda db, p: apply_or_replan(db, rv, opts, progress=p), self._applied)
 
-    def _applied(self, report: ImportReport) -> None:
+    def _applied(self, result: ImportReport | Replanned) -> None:
+        if isinstance(result, Replanned):  # stale plan: nothing written; show the new change set
+            self._drop_plan()
+            self.reviewed = result.review
+            self._planned(result.review.report)
+            r = result.review.report
+            then = (" the change set below is what Apply will write now." if r.ok and r.writes else
+                    " the import as it is now is shown below." if r.ok else " the problems are listed below.")
+            self.notice.setText(f"Planned again: {result.reason}. Nothing has been written;{then}")
+            self.notice.show()
+            return
+        report = result
         self.report = report
         self.progress.setFormat(f"applied as batch {report.batch}")
         self.applied.emit(report)
@@ -269,6 +260,13 @@ class ChangeSetDialog(QDialog):
             self.worker.cancel()
             self.worker.wait()
         self.reject()
+
+    def done(self, r: int) -> None:  # accept, reject, close: let go of the staged writes
+        if self.worker is not None and self.worker.isRunning():
+            self.worker.cancel()
+            self.worker.wait()
+        self._drop_plan()
+        super().done(r)
 
     def closeEvent(self, e) -> None:  # noqa: N802 - Qt API
         if self.worker is not None and self.worker.isRunning():
