@@ -148,7 +148,7 @@ def test_sample_lists_show_labels_in_every_script_as_plain_text(qtbot, sample_db
     assert _text_pixels(people, row) > 4  # the Khmer label is drawn, not an empty row
     qtbot.mouseClick(people.viewport(), Qt.MouseButton.LeftButton, pos=people.visualItemRect(people.item(row)).center())
     qtbot.waitUntil(lambda: w.details.current is not None and w.details.current.id == "prak-sokhonn")
-    assert "counting" not in w.statusBar().currentMessage() and "events" in w.statusBar().currentMessage()
+    assert "counting" not in w.summary.text() and "events" in w.summary.text()
 
 
 # --- the window on 50k events: counted and paged in the background ---------------------------------
@@ -165,7 +165,7 @@ def test_window_answers_while_a_big_list_is_counted(qtbot, big_db_path, monkeypa
     monkeypatch.setattr(browse_list, "count", slow_count)
     w = _window(qtbot, big_db_path)
     events = w.browser.lists["event"]
-    assert w.browser.counts["event"] is None and "counting events" in w.statusBar().currentMessage()
+    assert w.browser.counts["event"] is None and "counting events" in w.summary.text()
     assert w.browser.counts["person"] == len(NAMES)  # small lists are there at once
     qtbot.waitUntil(entered.is_set)
     ticks = []
@@ -179,7 +179,7 @@ def test_window_answers_while_a_big_list_is_counted(qtbot, big_db_path, monkeypa
     release.set()
     qtbot.waitUntil(lambda: w.browser.counts["event"] == N_EVENTS, timeout=20000)
     timer.stop()
-    assert events.count() == N_EVENTS and "50,000 events" in w.statusBar().currentMessage()
+    assert events.count() == N_EVENTS and "50,000 events" in w.summary.text()
 
 
 def test_big_list_rows_labels_and_scrolling_to_the_end(qtbot, big_db_path):

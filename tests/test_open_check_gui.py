@@ -41,7 +41,9 @@ def test_window_says_the_encrypted_database_passed_its_check(qtbot, tmp_path):
     w.show()
     chk = w.session.open_check
     assert chk is not None
-    qtbot.waitUntil(lambda: "no problems found" in w.statusBar().currentMessage(), timeout=30_000)
+    state = w.open_check_watcher.state
+    qtbot.waitUntil(lambda: state.text() == "Encrypted database checked ✓", timeout=30_000)
+    assert state.isVisible() and "no problems found" in state.toolTip()
     assert chk.ok and w.open_check_watcher.box is None
     w.close()
 
@@ -84,7 +86,7 @@ def test_damage_found_after_opening_offers_the_newest_backup_and_restores_it(qtb
     box = watcher.box
     assert box.textFormat() == Qt.TextFormat.PlainText
     assert f"page {page}" in box.text() and str(good) in box.text()
-    assert "damaged" in w.statusBar().currentMessage()
+    assert w.open_check_watcher.state.text() == "Database damaged: changes refused"
     SHOTS.mkdir(parents=True, exist_ok=True)
     img = w.grab()
     img.save(str(SHOTS / "open-check-damage.png"))

@@ -99,6 +99,11 @@ class MainWindow(QMainWindow):
         self.browser.search.textChanged.connect(self._search)
         self.browser.counted.connect(self._show_counts)
         self._build_menus()
+        # what is open, always shown: messages of the moment (an import done, a load cancelled) come and
+        # go beside it and are never overwritten by a count that arrives later
+        self.summary = plain.label("", self)
+        self.summary.setObjectName("db-summary")
+        self.statusBar().addPermanentWidget(self.summary)
         self.statusBar().showMessage("Ready")
         self.resize(1400, 860)
         self._restore_layout()
@@ -170,8 +175,8 @@ class MainWindow(QMainWindow):
                 return f"{what}: cannot list ({errors[table]})"
             return f"{c[table]:,} {what}" if c.get(table) is not None else f"counting {what}…"
 
-        self.statusBar().showMessage(f"{self.session.path}  ·  {n('person', 'people')}, "
-                                     f"{n('organization', 'organisations')}, {n('event', 'events')}")
+        self.summary.setText(f"{self.session.path}  ·  {n('person', 'people')}, "
+                             f"{n('organization', 'organisations')}, {n('event', 'events')}")
 
     def select_record(self, table: str, rid: str) -> None:
         self.details.show_details(self.session.details(table, rid))
