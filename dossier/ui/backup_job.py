@@ -13,12 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QThread, Signal
+from PySide6.QtCore import QThread, Signal
 
 from dossier.services import backups
+from dossier.ui import threads
 
 _RUNNING: set[BackupJob] = set()
-_HOOKED = False  # wait_all is connected to the application's aboutToQuit
 
 
 class BackupJob(QThread):
@@ -45,12 +45,7 @@ class BackupJob(QThread):
         return self.reason == "manual"
 
     def start(self) -> None:  # noqa: D102 - QThread API
-        global _HOOKED
-        _RUNNING.add(self)
-        app = QCoreApplication.instance()
-        if app is not None and not _HOOKED:
-            app.aboutToQuit.connect(wait_all)
-            _HOOKED = True
+        threads.track(self, _RUNNING, wait_all)
         super().start()
 
     def _progress(self, fraction: float, what: str) -> None:

@@ -7,15 +7,14 @@ from __future__ import annotations
 import atexit
 import copy
 
-from PySide6.QtCore import QCoreApplication, QThread, Signal
+from PySide6.QtCore import QThread, Signal
 from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QToolButton, QWidget
 
 from dossier.services import database
 from dossier.services import timeline as tl
-from dossier.ui import plain
+from dossier.ui import plain, threads
 
 _RUNNING: set[TimelineLoader] = set()  # referenced until finished: a QThread must not die while it runs
-_HOOKED = False  # stop_all is connected to the application's aboutToQuit
 
 
 class TimelineLoader(QThread):
@@ -33,12 +32,7 @@ class TimelineLoader(QThread):
         self.finished.connect(self._forget)
 
     def start(self) -> None:  # noqa: D102 - QThread API
-        global _HOOKED
-        _RUNNING.add(self)
-        app = QCoreApplication.instance()
-        if app is not None and not _HOOKED:
-            app.aboutToQuit.connect(stop_all)
-            _HOOKED = True
+        threads.track(self, _RUNNING, stop_all)
         super().start()
 
     def cancel(self) -> None:
